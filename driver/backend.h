@@ -1,0 +1,69 @@
+// The seam: everything the driver needs from "a PCIe NIC", and nothing more.
+//
+// Two implementations exist: driver/vfio (real hardware through VFIO) and sim/ (an in-process 82599 model).
+// The driver never knows which one it talks to. Register access is one virtual call per MMIO; the hot path
+// touches MMIO once per batch (the tail write), so the indirection costs nothing measurable. Descriptor and
+// packet accesses are plain loads/stores in DMA memory and never go through this interface.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nic {
+
+// One block of DMA-capable memory: what the CPU sees (virt) and what the device must be told (iova).
+struct DmaRegion {
+  void* virt = nullptr;
+  uint64_t iova = 0;
+  size_t size = 0;
+};
+
+// PCI identity as read from config space.
+struct PciId {
+  uint16_t vendor = 0;
+  uint16_t device = 0;
+  uint32_t class_code = 0;  // 24-bit class/subclass/prog-if; 0x020000 = Ethernet controller
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // --- BAR0 MMIO: 32-bit, naturally aligned offsets. Uncached, ordered with respect to each other.
+  virtual uint32_t read32(uint32_t offset) = 0;
+  virtual void write32(uint32_t offset, uint32_t value) = 0;
+
+  // --- DMA memory. `align` must be a power of two. Throws nic::Error when memory or IOVA space runs out.
+  // The backend owns the IOMMU mapping for the region's lifetime.
+  virtual DmaRegion dma_alloc(size_t bytes, size_t align) = 0;
+  virtual void dma_free(const DmaRegion& region) = 0;
+
+  // --- PCI configuration space (offset, width 1/2/4 bytes).
+  virtual uint32_t config_read(uint32_t offset, int width) = 0;
+  virtual void config_write(uint32_t offset, uint32_t value, int width) = 0;
+  virtual PciId identity() = 0;
+
+  // --- Time. Datasheet waits (reset, EEPROM auto-read, link) go through here so a simulated device can
+  // run them in virtual time (deterministic) while hardware really sleeps.
+  virtual void delay_us(uint32_t us) = 0;
+  virtual uint64_t now_ns() = 0;
+
+  // Human-readable name: "sim:0", "vfio:0000:03:00.0".
+  virtual std::string name() const = 0;
+};
+
+// PCI config space facts used by every family (PCI Local Bus spec 3.0 §6.2).
+namespace pci {
+inline constexpr uint32_t kVendorId = 0x00;
+inline constexpr uint32_t kDeviceId = 0x02;
+inline constexpr uint32_t kCommand = 0x04;
+inline constexpr uint32_t kClassRev = 0x08;
+inline constexpr uint16_t kCommandMemory = 1u << 1;
+inline constexpr uint16_t kCommandBusMaster = 1u << 2;
+inline constexpr uint16_t kCommandIntxDisable = 1u << 10;
+inline constexpr uint16_t kVendorIntel = 0x8086;
+inline constexpr uint32_t kClassEthernet = 0x020000;
+}  // namespace pci
+
+}  // namespace nic

@@ -1,0 +1,30 @@
+// Memory ordering between the CPU and the device, explicit at every call site that needs it.
+//
+// On x86-64 (TSO), stores are not reordered with other stores and MMIO is uncached, so making descriptor
+// writes visible before a tail write needs only a compiler barrier; elsewhere a real fence is emitted.
+// These are the only two orderings the driver needs.
+#pragma once
+
+#include <atomic>
+
+namespace nic {
+
+// Descriptor/packet stores must be visible to the device before the following MMIO (tail) write.
+inline void wmb_before_doorbell() {
+#if defined(__x86_64__)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_release);
+#endif
+}
+
+// After seeing a device-written DD bit, the rest of the descriptor and the packet must be read after it.
+inline void rmb_after_dd() {
+#if defined(__x86_64__)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_acquire);
+#endif
+}
+
+}  // namespace nic

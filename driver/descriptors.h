@@ -1,0 +1,75 @@
+// Advanced receive and transmit descriptors, shared by the 82599 (§7.1.6, §7.2.3.2.4) and the 82576.
+// Each is 16 bytes; the device reads the "read" format and overwrites it with the "write-back" format.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nic {
+
+// Receive descriptor, advanced one-buffer (SRRCTL.DESCTYPE = 001b), §7.1.6.1 / §7.1.6.2.
+union AdvRxDesc {
+  struct {
+    uint64_t pkt_addr;  // IOVA of the packet buffer
+    uint64_t hdr_addr;  // IOVA of the header buffer (unused: 0); bit 0 doubles as DD in write-back
+  } read;
+  struct {
+    uint32_t pkt_info;      // packet type, RSS type
+    uint32_t rss_or_csum;   // RSS hash or fragment checksum / IP id
+    uint32_t status_error;  // STATUS (19:0) and ERRORS (31:20)
+    uint16_t length;        // PKT_LEN: bytes written to the buffer
+    uint16_t vlan;
+  } wb;
+};
+static_assert(sizeof(AdvRxDesc) == 16);
+static_assert(offsetof(AdvRxDesc, wb.status_error) == 8 && offsetof(AdvRxDesc, wb.length) == 12 &&
+              offsetof(AdvRxDesc, wb.vlan) == 14);
+
+namespace rxd {
+inline constexpr uint32_t kStatusDD = 1u << 0;   // descriptor done
+inline constexpr uint32_t kStatusEOP = 1u << 1;  // end of packet
+// Error bits in the upper byte of status_error (§7.1.6.2): RXE (MAC error, e.g. CRC), IPE, L4E.
+inline constexpr uint32_t kErrorRxe = 1u << 29;
+inline constexpr uint32_t kErrorIpe = 1u << 30;
+inline constexpr uint32_t kErrorL4e = 1u << 31;
+}  // namespace rxd
+
+// Transmit data descriptor, advanced (DTYP = 0011b), §7.2.3.2.4.
+union AdvTxDesc {
+  struct {
+    uint64_t buffer_addr;
+    uint32_t cmd_type_len;   // DTALEN (15:0), DTYP (23:20), DCMD (31:24)
+    uint32_t olinfo_status;  // PAYLEN (31:14), ...
+  } read;
+  struct {
+    uint64_t rsvd;
+    uint32_t nxtseq_seed;
+    uint32_t status;  // STA: DD is bit 0
+  } wb;
+};
+static_assert(sizeof(AdvTxDesc) == 16);
+static_assert(offsetof(AdvTxDesc, read.cmd_type_len) == 8 && offsetof(AdvTxDesc, read.olinfo_status) == 12 &&
+              offsetof(AdvTxDesc, wb.status) == 12);
+
+namespace txd {
+inline constexpr uint32_t kLenMask = 0xFFFF;
+inline constexpr uint32_t kTypeData = 0x3u << 20;  // DTYP = advanced data
+inline constexpr uint32_t kCmdEop = 1u << 24;
+inline constexpr uint32_t kCmdIfcs = 1u << 25;  // insert FCS
+inline constexpr uint32_t kCmdRs = 1u << 27;    // report status
+inline constexpr uint32_t kCmdDext = 1u << 29;  // extended (advanced) descriptor
+inline constexpr uint32_t kPaylenShift = 14;
+inline constexpr uint32_t kStatusDD = 1u << 0;
+}  // namespace txd
+
+// Ring geometry shared by the families: 16-byte descriptors, ring length a multiple of 128 bytes
+// (8 descriptors), at most 8K descriptors (82599 §8.2.3.8.3, §8.2.3.9.7). This driver also wants a power of
+// two so indices wrap with a mask.
+inline constexpr uint32_t kMinRingSize = 8;
+inline constexpr uint32_t kMaxRingSize = 8192;
+constexpr bool valid_ring_size(uint32_t n) {
+  return n >= kMinRingSize && n <= kMaxRingSize && (n & (n - 1)) == 0;
+}
+static_assert(valid_ring_size(512) && !valid_ring_size(0) && !valid_ring_size(100) && !valid_ring_size(16384));
+
+}  // namespace nic

@@ -1,0 +1,266 @@
+// Intel 82599 10 GbE controller: register map.
+//
+// Offsets, fields and reset values from the 82599 datasheet (rev. 3.3); section numbers are given per
+// register. The driver reads offsets and fields from here, the simulator its reset values and access rules,
+// the strict-mode checker its reserved bits. One register, one place.
+#pragma once
+
+#include <cstdint>
+
+#include "driver/reg.h"
+
+namespace nic::ixgbe {
+
+using reg::Access;
+using reg::bit;
+using reg::Field;
+using reg::RegDef;
+
+inline constexpr uint32_t kMaxQueues = 64;  // queues this driver can address through the low ranges
+inline constexpr uint32_t kQ = 0x40;        // per-queue register stride
+
+// ---------------------------------------------------------------------------------------------------------
+// General control (§8.2.3.1)
+inline constexpr RegDef CTRL{.name = "CTRL", .base = 0x00000, .section = "8.2.3.1.1"};
+namespace ctrl {
+inline constexpr Field kMasterDisable = bit(2);
+inline constexpr Field kLinkReset = bit(3);  // LNK_RST
+inline constexpr Field kReset = bit(26);     // RST, self-clearing
+inline constexpr uint32_t kResetMask = kLinkReset.mask() | kReset.mask();
+}  // namespace ctrl
+
+inline constexpr RegDef STATUS{.name = "STATUS", .base = 0x00008, .access = Access::kRO, .section = "8.2.3.1.2"};
+namespace status {
+inline constexpr Field kLanId = Field{2, 2};
+inline constexpr Field kLinkUp = bit(7);
+inline constexpr Field kMasterEnable = bit(19);  // GIO master enable status
+}  // namespace status
+
+inline constexpr RegDef CTRL_EXT{.name = "CTRL_EXT", .base = 0x00018, .section = "8.2.3.1.3"};
+namespace ctrl_ext {
+inline constexpr Field kNoSnoopDisable = bit(16);  // NS_DIS
+inline constexpr Field kDriverLoaded = bit(28);    // DRV_LOAD
+}  // namespace ctrl_ext
+
+// EEPROM/Flash control (§8.2.3.2.1)
+inline constexpr RegDef EEC{.name = "EEC", .base = 0x10010, .section = "8.2.3.2.1"};
+namespace eec {
+inline constexpr Field kPresent = bit(8);       // PRES
+inline constexpr Field kAutoReadDone = bit(9);  // ARD
+}  // namespace eec
+
+// ---------------------------------------------------------------------------------------------------------
+// Interrupts (§8.2.3.5)
+inline constexpr RegDef EICR{.name = "EICR", .base = 0x00800, .access = Access::kRW1C, .section = "8.2.3.5.1"};
+inline constexpr RegDef EICS{.name = "EICS", .base = 0x00808, .access = Access::kWO, .section = "8.2.3.5.3"};
+inline constexpr RegDef EIAC{.name = "EIAC", .base = 0x00810, .section = "8.2.3.5.6"};
+inline constexpr RegDef EITR{.name = "EITR", .base = 0x00820, .count = 24, .section = "8.2.3.5.12"};
+inline constexpr RegDef EIMS{.name = "EIMS", .base = 0x00880, .section = "8.2.3.5.4"};
+inline constexpr RegDef EIMC{.name = "EIMC", .base = 0x00888, .access = Access::kWO, .section = "8.2.3.5.5"};
+inline constexpr RegDef EIAM{.name = "EIAM", .base = 0x00890, .section = "8.2.3.5.7"};
+inline constexpr RegDef GPIE{.name = "GPIE", .base = 0x00898, .section = "8.2.3.5.11"};
+inline constexpr RegDef IVAR{.name = "IVAR", .base = 0x00900, .count = 64, .section = "8.2.3.5.15"};
+namespace eicr {
+inline constexpr Field kRxTxQueues = Field{0, 16};  // RTxQ
+inline constexpr Field kLinkStatusChange = bit(20);  // LSC
+// Bit 31 is reserved: EIMC writes use this mask (ixy.rs correction of ixy's 0xFFFFFFFF).
+inline constexpr uint32_t kAllCauses = 0x7FFFFFFF;
+}  // namespace eicr
+
+// ---------------------------------------------------------------------------------------------------------
+// Receive queues (§8.2.3.8), low range n = 0..63 at 0x01000 + 0x40 n
+inline constexpr RegDef RDBAL{.name = "RDBAL", .base = 0x01000, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.1"};
+inline constexpr RegDef RDBAH{.name = "RDBAH", .base = 0x01004, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.2"};
+inline constexpr RegDef RDLEN{.name = "RDLEN", .base = 0x01008, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.3"};
+inline constexpr RegDef DCA_RXCTRL{.name = "DCA_RXCTRL", .base = 0x0100C, .count = kMaxQueues, .stride = kQ,
+                                   .reset = 0x00001000, .section = "8.2.3.11.1"};
+inline constexpr RegDef RDH{.name = "RDH", .base = 0x01010, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.4"};
+inline constexpr RegDef SRRCTL{.name = "SRRCTL", .base = 0x01014, .count = kMaxQueues, .stride = kQ,
+                               .reset = 0x00000402, .section = "8.2.3.8.7"};
+inline constexpr RegDef RDT{.name = "RDT", .base = 0x01018, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.5"};
+inline constexpr RegDef RXDCTL{.name = "RXDCTL", .base = 0x01028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.6"};
+inline constexpr RegDef QPRC{.name = "QPRC", .base = 0x01030, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.71"};
+namespace dca_rxctrl {
+inline constexpr Field kReservedMustBeZero = bit(12);  // resets to 1; software must clear it (§4.6.7)
+}
+namespace srrctl {
+inline constexpr Field kBsizePacket = Field{0, 5};   // in 1 KB units
+inline constexpr Field kBsizeHeader = Field{8, 6};   // in 64 B units
+inline constexpr Field kDescType = Field{25, 3};
+inline constexpr uint32_t kDescTypeAdvOneBuf = 1;
+inline constexpr Field kDropEnable = bit(28);
+}  // namespace srrctl
+namespace rxdctl {
+inline constexpr Field kEnable = bit(25);
+}
+
+// Aliases of the first 16 queues' SRRCTL/DCA_RXCTRL (the 82598 locations, kept by the 82599 and used by
+// ixy). The simulator maps them onto the canonical registers above.
+inline constexpr RegDef SRRCTL_ALIAS{.name = "SRRCTL(0-15)", .base = 0x02100, .count = 16, .reset = 0x00000402,
+                                     .section = "8.2.3.8.7"};
+inline constexpr RegDef DCA_RXCTRL_ALIAS{.name = "DCA_RXCTRL(0-15)", .base = 0x02200, .count = 16,
+                                         .reset = 0x00001000, .section = "8.2.3.11.1"};
+
+inline constexpr RegDef RDRXCTL{.name = "RDRXCTL", .base = 0x02F00, .reset = 0x00000880, .section = "8.2.3.8.8"};
+namespace rdrxctl {
+inline constexpr Field kCrcStrip = bit(1);
+inline constexpr Field kDmaInitDone = bit(3);  // DMAIDONE, read-only
+inline constexpr Field kRscFirstSize = Field{17, 5};
+inline constexpr Field kRscAckC = bit(25);     // must be set (ixy.rs correction)
+inline constexpr Field kFcoeWriteFix = bit(26);  // must be set (ixy.rs correction)
+}  // namespace rdrxctl
+
+inline constexpr RegDef RXCTRL{.name = "RXCTRL", .base = 0x03000, .section = "8.2.3.8.10"};
+namespace rxctrl {
+inline constexpr Field kRxEnable = bit(0);
+}
+
+inline constexpr RegDef RXPBSIZE{.name = "RXPBSIZE", .base = 0x03C00, .count = 8, .reset = 0x00080000,
+                                 .reset_rest = 0, .section = "8.2.3.8.9"};
+namespace rxpbsize {
+inline constexpr Field kSizeKb = Field{10, 10};  // in KB
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// MAC (§8.2.3.22)
+inline constexpr RegDef HLREG0{.name = "HLREG0", .base = 0x04240, .reset = 0x00002001, .section = "8.2.3.22.8"};
+namespace hlreg0 {
+inline constexpr Field kTxCrcEnable = bit(0);
+inline constexpr Field kRxCrcStrip = bit(1);
+inline constexpr Field kJumboEnable = bit(2);
+inline constexpr Field kTxPadEnable = bit(10);
+inline constexpr Field kLoopback = bit(15);  // LPBK: MAC loopback
+}  // namespace hlreg0
+
+inline constexpr RegDef MAXFRS{.name = "MAXFRS", .base = 0x04268, .reset = 0x05EE0000, .section = "8.2.3.22.13"};
+namespace maxfrs {
+inline constexpr Field kMaxFrameSize = Field{16, 16};
+}
+
+inline constexpr RegDef AUTOC{.name = "AUTOC", .base = 0x042A0, .section = "8.2.3.22.19"};
+namespace autoc {
+inline constexpr Field kForceLinkUp = bit(0);  // FLU
+inline constexpr Field kPmaPmd10G = Field{7, 2};
+inline constexpr uint32_t kPmaPmd10GXaui = 0;
+inline constexpr Field kAnRestart = bit(12);
+inline constexpr Field kLinkModeSelect = Field{13, 3};  // LMS
+inline constexpr uint32_t kLms10GSerial = 3;
+}  // namespace autoc
+
+inline constexpr RegDef LINKS{.name = "LINKS", .base = 0x042A4, .access = Access::kRO, .section = "8.2.3.22.20"};
+namespace links {
+inline constexpr Field kLinkStatus = bit(7);
+inline constexpr Field kSpeed = Field{28, 2};
+inline constexpr uint32_t kSpeed100M = 1, kSpeed1G = 2, kSpeed10G = 3;
+inline constexpr Field kLinkUp = bit(30);
+}  // namespace links
+
+// ---------------------------------------------------------------------------------------------------------
+// Transmit (§8.2.3.9, §8.2.3.10)
+inline constexpr RegDef RTTDCS{.name = "RTTDCS", .base = 0x04900, .section = "8.2.3.10.2"};
+namespace rttdcs {
+inline constexpr Field kArbiterDisable = bit(6);
+}
+inline constexpr RegDef DMATXCTL{.name = "DMATXCTL", .base = 0x04A80, .section = "8.2.3.9.10"};
+namespace dmatxctl {
+inline constexpr Field kTxEnable = bit(0);
+}
+
+inline constexpr RegDef TDBAL{.name = "TDBAL", .base = 0x06000, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.5"};
+inline constexpr RegDef TDBAH{.name = "TDBAH", .base = 0x06004, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.6"};
+inline constexpr RegDef TDLEN{.name = "TDLEN", .base = 0x06008, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.7"};
+inline constexpr RegDef DCA_TXCTRL{.name = "DCA_TXCTRL", .base = 0x0600C, .count = kMaxQueues, .stride = kQ,
+                                   .reset = 0x00002000, .section = "8.2.3.11.2"};
+inline constexpr RegDef TDH{.name = "TDH", .base = 0x06010, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.8"};
+inline constexpr RegDef TDT{.name = "TDT", .base = 0x06018, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.9"};
+inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x06028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.11"};
+inline constexpr RegDef TDWBAL{.name = "TDWBAL", .base = 0x06038, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.12"};
+inline constexpr RegDef TDWBAH{.name = "TDWBAH", .base = 0x0603C, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.13"};
+namespace txdctl {
+inline constexpr Field kPrefetchThresh = Field{0, 7};   // PTHRESH
+inline constexpr Field kHostThresh = Field{8, 7};       // HTHRESH
+inline constexpr Field kWritebackThresh = Field{16, 7};  // WTHRESH
+inline constexpr Field kEnable = bit(25);
+inline constexpr Field kSwFlush = bit(26);
+}  // namespace txdctl
+
+inline constexpr RegDef DTXMXSZRQ{.name = "DTXMXSZRQ", .base = 0x08100, .reset = 0x00000010, .section = "8.2.3.9.1"};
+namespace dtxmxszrq {
+inline constexpr Field kMaxBytesNumReq = Field{0, 12};  // 12 bits (ixy.rs correction: 0xFFF, not 0xFFFF)
+}
+inline constexpr RegDef TXPBSIZE{.name = "TXPBSIZE", .base = 0x0CC00, .count = 8, .reset = 0x000A0000,
+                                 .reset_rest = 0, .section = "8.2.3.9.13"};
+
+// ---------------------------------------------------------------------------------------------------------
+// Receive filtering (§8.2.3.7)
+inline constexpr RegDef FCTRL{.name = "FCTRL", .base = 0x05080, .section = "8.2.3.7.1"};
+namespace fctrl {
+inline constexpr Field kStoreBadPackets = bit(1);  // SBP
+inline constexpr Field kMulticastPromisc = bit(8);  // MPE
+inline constexpr Field kUnicastPromisc = bit(9);    // UPE
+inline constexpr Field kBroadcastAccept = bit(10);  // BAM
+}  // namespace fctrl
+inline constexpr RegDef MCSTCTRL{.name = "MCSTCTRL", .base = 0x05090, .section = "8.2.3.7.2"};
+inline constexpr RegDef MTA{.name = "MTA", .base = 0x05200, .count = 128, .section = "8.2.3.7.7"};
+inline constexpr RegDef RAL{.name = "RAL", .base = 0x05400, .count = 16, .stride = 8, .section = "8.2.3.7.9"};
+inline constexpr RegDef RAH{.name = "RAH", .base = 0x05404, .count = 16, .stride = 8, .section = "8.2.3.7.10"};
+namespace rah {
+inline constexpr Field kAddrHigh = Field{0, 16};
+inline constexpr Field kAddressValid = bit(31);  // AV
+}  // namespace rah
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics (§8.2.3.23). All clear on read; 64-bit octet counters clear when the high half is read.
+inline constexpr RegDef CRCERRS{.name = "CRCERRS", .base = 0x04000, .access = Access::kRC, .section = "8.2.3.23.1"};
+inline constexpr RegDef ILLERRC{.name = "ILLERRC", .base = 0x04004, .access = Access::kRC, .section = "8.2.3.23.2"};
+inline constexpr RegDef ERRBC{.name = "ERRBC", .base = 0x04008, .access = Access::kRC, .section = "8.2.3.23.3"};
+inline constexpr RegDef MPC{.name = "MPC", .base = 0x03FA0, .count = 8, .access = Access::kRC, .section = "8.2.3.23.4"};
+inline constexpr RegDef RLEC{.name = "RLEC", .base = 0x04040, .access = Access::kRC, .section = "8.2.3.23.9"};
+inline constexpr RegDef PRC64{.name = "PRC64", .base = 0x0405C, .access = Access::kRC, .section = "8.2.3.23.16"};
+inline constexpr RegDef GPRC{.name = "GPRC", .base = 0x04074, .access = Access::kRC, .section = "8.2.3.23.18"};
+inline constexpr RegDef BPRC{.name = "BPRC", .base = 0x04078, .access = Access::kRC, .section = "8.2.3.23.19"};
+inline constexpr RegDef MPRC{.name = "MPRC", .base = 0x0407C, .access = Access::kRC, .section = "8.2.3.23.20"};
+inline constexpr RegDef GPTC{.name = "GPTC", .base = 0x04080, .access = Access::kRC, .section = "8.2.3.23.21"};
+inline constexpr RegDef GORCL{.name = "GORCL", .base = 0x04088, .access = Access::kRC, .section = "8.2.3.23.22"};
+inline constexpr RegDef GORCH{.name = "GORCH", .base = 0x0408C, .access = Access::kRC, .section = "8.2.3.23.23"};
+inline constexpr RegDef GOTCL{.name = "GOTCL", .base = 0x04090, .access = Access::kRC, .section = "8.2.3.23.24"};
+inline constexpr RegDef GOTCH{.name = "GOTCH", .base = 0x04094, .access = Access::kRC, .section = "8.2.3.23.25"};
+inline constexpr RegDef RNBC{.name = "RNBC", .base = 0x03FC0, .count = 8, .access = Access::kRC, .section = "8.2.3.23.26"};
+inline constexpr RegDef RUC{.name = "RUC", .base = 0x040A4, .access = Access::kRC, .section = "8.2.3.23.27"};
+inline constexpr RegDef ROC{.name = "ROC", .base = 0x040AC, .access = Access::kRC, .section = "8.2.3.23.29"};
+inline constexpr RegDef TORL{.name = "TORL", .base = 0x040C0, .access = Access::kRC, .section = "8.2.3.23.33"};
+inline constexpr RegDef TORH{.name = "TORH", .base = 0x040C4, .access = Access::kRC, .section = "8.2.3.23.34"};
+inline constexpr RegDef TPR{.name = "TPR", .base = 0x040D0, .access = Access::kRC, .section = "8.2.3.23.35"};
+inline constexpr RegDef TPT{.name = "TPT", .base = 0x040D4, .access = Access::kRC, .section = "8.2.3.23.36"};
+inline constexpr RegDef MPTC{.name = "MPTC", .base = 0x040F0, .access = Access::kRC, .section = "8.2.3.23.43"};
+inline constexpr RegDef BPTC{.name = "BPTC", .base = 0x040F4, .access = Access::kRC, .section = "8.2.3.23.44"};
+
+// The whole map. Everything above must be listed here (tests check it); the build fails on any overlap.
+inline constexpr RegDef kMap[] = {
+    CTRL, STATUS, CTRL_EXT, EEC,
+    EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
+    RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
+    RDRXCTL, RXCTRL, RXPBSIZE,
+    HLREG0, MAXFRS, AUTOC, LINKS,
+    RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE,
+    FCTRL, MCSTCTRL, MTA, RAL, RAH,
+    CRCERRS, ILLERRC, ERRBC, MPC, RLEC, PRC64, GPRC, BPRC, MPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RNBC, RUC,
+    ROC, TORL, TORH, TPR, TPT, MPTC, BPTC,
+};
+static_assert(reg::check_map(kMap), "82599 register map: misaligned or overlapping registers");
+
+// Field sanity: every field lies inside its 32-bit register and the multi-bit ones are as wide as the
+// datasheet says.
+static_assert(ctrl::kReset.mask() == 0x04000000 && ctrl::kLinkReset.mask() == 0x8);
+static_assert(srrctl::kDescType.mask() == 0x0E000000 && srrctl::kDropEnable.mask() == 0x10000000);
+static_assert(txdctl::kPrefetchThresh.mask() == 0x7F && txdctl::kHostThresh.mask() == 0x7F00 &&
+              txdctl::kWritebackThresh.mask() == 0x7F0000);
+static_assert(autoc::kLinkModeSelect.mask() == 0xE000 && autoc::kPmaPmd10G.mask() == 0x180);
+static_assert(links::kSpeed.mask() == 0x30000000 && links::kLinkUp.mask() == 0x40000000);
+static_assert(rdrxctl::kRscFirstSize.mask() == 0x003E0000);
+static_assert(dtxmxszrq::kMaxBytesNumReq.mask() == 0xFFF);
+static_assert(eec::kAutoReadDone.mask() == 0x200 && rdrxctl::kDmaInitDone.mask() == 0x8);
+static_assert(fctrl::kMulticastPromisc.mask() == 0x100 && fctrl::kUnicastPromisc.mask() == 0x200 &&
+              fctrl::kBroadcastAccept.mask() == 0x400);
+
+}  // namespace nic::ixgbe

@@ -1,0 +1,32 @@
+#include "driver/mempool.h"
+
+#include <string>
+
+#include "driver/error.h"
+
+namespace nic {
+
+Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
+    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0) {
+  // Buffers must be 64-byte multiples and divide a 2 MiB hugepage evenly, so none straddles a page and
+  // every one is contiguous for the device even without an IOMMU.
+  if (num_bufs == 0 || num_bufs > (1u << 24))
+    throw Error("mempool: buffer count " + std::to_string(num_bufs) + " out of range 1..16777216");
+  if (buf_size < 256 || buf_size > 16384 || (buf_size & (buf_size - 1)) != 0)
+    throw Error("mempool: buffer size " + std::to_string(buf_size) + " must be a power of two in 256..16384");
+  region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
+  free_.resize(num_bufs);
+  for (uint32_t i = 0; i < num_bufs; ++i) {
+    PktBuf* b = buf_at(i);
+    b->data_iova = region_.iova + static_cast<uint64_t>(i) * buf_size + sizeof(PktBuf);
+    b->pool = this;
+    b->index = i;
+    b->size = 0;
+    free_[num_bufs - 1 - i] = i;  // hand out low indices first
+  }
+  top_ = num_bufs;
+}
+
+Mempool::~Mempool() { backend_.dma_free(region_); }
+
+}  // namespace nic

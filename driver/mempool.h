@@ -1,0 +1,122 @@
+// Packet buffers: a fixed-size pool carved out of one DMA region, and a move-only Packet handle that gives
+// its buffer back when dropped, so no path can leak one.
+//
+// Layout of one buffer (buf_size bytes, 64-byte aligned): a 64-byte PktBuf header, then the frame data.
+// The device is given iova(header) + 64. A pool is single-threaded (one per queue), as in ixy and DPDK.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "driver/backend.h"
+
+namespace nic {
+
+class Mempool;
+
+struct alignas(64) PktBuf {
+  uint64_t data_iova;  // IOVA of data()
+  Mempool* pool;
+  uint32_t index;  // position in the pool
+  uint32_t size;   // bytes of frame data
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(this) + sizeof(PktBuf); }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this) + sizeof(PktBuf); }
+};
+static_assert(sizeof(PktBuf) == 64);
+
+class Mempool {
+ public:
+  static constexpr uint32_t kDefaultBufSize = 2048;
+
+  // num_bufs buffers of buf_size bytes each (header included). Throws nic::Error on bad sizes or no memory.
+  Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size = kDefaultBufSize);
+  ~Mempool();
+  Mempool(const Mempool&) = delete;
+  Mempool& operator=(const Mempool&) = delete;
+
+  // nullptr when empty (the caller counts that as a drop).
+  PktBuf* alloc() {
+    if (top_ == 0) [[unlikely]] return nullptr;
+    PktBuf* b = buf_at(free_[--top_]);
+    return b;
+  }
+  // Fills up to out.size() buffers; returns how many.
+  uint32_t alloc_bulk(std::span<PktBuf*> out) {
+    uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
+    for (uint32_t i = 0; i < n; ++i) out[i] = buf_at(free_[--top_]);
+    return n;
+  }
+  void free(PktBuf* b) {
+    assert(b->pool == this && top_ < capacity_);
+    free_[top_++] = b->index;
+  }
+
+  uint32_t capacity() const { return capacity_; }
+  uint32_t available() const { return top_; }
+  uint32_t in_use() const { return capacity_ - top_; }
+  uint32_t buf_size() const { return buf_size_; }
+  uint32_t data_capacity() const { return buf_size_ - static_cast<uint32_t>(sizeof(PktBuf)); }
+
+ private:
+  PktBuf* buf_at(uint32_t i) {
+    return reinterpret_cast<PktBuf*>(static_cast<uint8_t*>(region_.virt) + static_cast<size_t>(i) * buf_size_);
+  }
+
+  Backend& backend_;
+  DmaRegion region_;
+  uint32_t capacity_;
+  uint32_t buf_size_;
+  uint32_t top_;
+  std::vector<uint32_t> free_;
+};
+
+// Owning handle to one packet buffer. Destroying or resetting it returns the buffer to its pool.
+class Packet {
+ public:
+  Packet() = default;
+  explicit Packet(PktBuf* b) : buf_(b) {}
+  Packet(Packet&& o) noexcept : buf_(std::exchange(o.buf_, nullptr)) {}
+  Packet& operator=(Packet&& o) noexcept {
+    if (this != &o) {
+      reset();
+      buf_ = std::exchange(o.buf_, nullptr);
+    }
+    return *this;
+  }
+  Packet(const Packet&) = delete;
+  Packet& operator=(const Packet&) = delete;
+  ~Packet() { reset(); }
+
+  // Allocates from `pool`; empty handle when the pool is exhausted.
+  static Packet alloc(Mempool& pool, uint32_t size) {
+    Packet p(pool.alloc());
+    if (p) p.buf_->size = size;
+    return p;
+  }
+
+  explicit operator bool() const { return buf_ != nullptr; }
+  uint8_t* data() { return buf_->data(); }
+  const uint8_t* data() const { return buf_->data(); }
+  uint32_t size() const { return buf_->size; }
+  void set_size(uint32_t n) { buf_->size = n; }
+  std::span<uint8_t> bytes() { return {buf_->data(), buf_->size}; }
+  std::span<const uint8_t> bytes() const { return {buf_->data(), buf_->size}; }
+  Mempool& pool() const { return *buf_->pool; }
+
+  void reset() {
+    if (buf_) buf_->pool->free(std::exchange(buf_, nullptr));
+  }
+  // Ownership transfer to a ring (the ring gives it back to the pool later).
+  PktBuf* release() { return std::exchange(buf_, nullptr); }
+  PktBuf* get() const { return buf_; }
+
+ private:
+  PktBuf* buf_ = nullptr;
+};
+static_assert(sizeof(Packet) == sizeof(void*));
+
+}  // namespace nic
