@@ -50,8 +50,9 @@ TEST(RegMap, NamesAreUniqueAndSectionsCited) {
 
 TEST(RegMap, ResetValues) {
   EXPECT_EQ(RXPBSIZE.reset_of(0), 0x00080000u);  // 512 KB
-  EXPECT_EQ(RXPBSIZE.reset_of(3), 0u);
-  EXPECT_EQ(TXPBSIZE.reset_of(0), 0x000A0000u);  // 160 KB
+  EXPECT_EQ(pbsize::kSizeKb.get(TXPBSIZE.reset_of(0)), 160u);
+  EXPECT_EQ(TXPBSIZE.reset_of(3), 0u);
+  EXPECT_EQ(pbsize::kSizeKb.get(RXPBSIZE.reset_of(0)), 512u);
   EXPECT_EQ(SRRCTL.reset_of(5), 0x00000402u);
   EXPECT_TRUE(DCA_RXCTRL.reset_of(0) & dca_rxctrl::kReservedMustBeZero.mask());
 }

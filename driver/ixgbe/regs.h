@@ -3,6 +3,10 @@
 // Offsets, fields and reset values from the 82599 datasheet (rev. 3.3); section numbers are given per
 // register. The driver reads offsets and fields from here, the simulator its reset values and access rules,
 // the strict-mode checker its reserved bits. One register, one place.
+//
+// Reset values: where the datasheet text is quoted publicly (TinyNF's comments quote §8.2.3 "Init val"s)
+// the value is the datasheet's; values marked "modelled" are the simulator's choice where no public source
+// states the whole-register value (the driver writes every field it relies on, so none of them matter to it).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +36,6 @@ inline constexpr uint32_t kResetMask = kLinkReset.mask() | kReset.mask();
 inline constexpr RegDef STATUS{.name = "STATUS", .base = 0x00008, .access = Access::kRO, .section = "8.2.3.1.2"};
 namespace status {
 inline constexpr Field kLanId = Field{2, 2};
-inline constexpr Field kLinkUp = bit(7);
 inline constexpr Field kMasterEnable = bit(19);  // GIO master enable status
 }  // namespace status
 
@@ -75,11 +78,14 @@ inline constexpr RegDef RDLEN{.name = "RDLEN", .base = 0x01008, .count = kMaxQue
 inline constexpr RegDef DCA_RXCTRL{.name = "DCA_RXCTRL", .base = 0x0100C, .count = kMaxQueues, .stride = kQ,
                                    .reset = 0x00001000, .section = "8.2.3.11.1"};
 inline constexpr RegDef RDH{.name = "RDH", .base = 0x01010, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.4"};
+// Reset modelled as BSIZEPACKET = 2 KB, BSIZEHEADER = 256 B, DESCTYPE = legacy (000b per datasheet).
 inline constexpr RegDef SRRCTL{.name = "SRRCTL", .base = 0x01014, .count = kMaxQueues, .stride = kQ,
                                .reset = 0x00000402, .section = "8.2.3.8.7"};
 inline constexpr RegDef RDT{.name = "RDT", .base = 0x01018, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.5"};
 inline constexpr RegDef RXDCTL{.name = "RXDCTL", .base = 0x01028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.6"};
 inline constexpr RegDef QPRC{.name = "QPRC", .base = 0x01030, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.71"};
+// Packets dropped by queue n for lack of a descriptor while SRRCTL.DROP_EN is set.
+inline constexpr RegDef QPRDC{.name = "QPRDC", .base = 0x01430, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.72"};
 namespace dca_rxctrl {
 inline constexpr Field kReservedMustBeZero = bit(12);  // resets to 1; software must clear it (§4.6.7)
 }
@@ -101,7 +107,8 @@ inline constexpr RegDef SRRCTL_ALIAS{.name = "SRRCTL(0-15)", .base = 0x02100, .c
 inline constexpr RegDef DCA_RXCTRL_ALIAS{.name = "DCA_RXCTRL(0-15)", .base = 0x02200, .count = 16,
                                          .reset = 0x00001000, .section = "8.2.3.11.1"};
 
-inline constexpr RegDef RDRXCTL{.name = "RDRXCTL", .base = 0x02F00, .reset = 0x00000880, .section = "8.2.3.8.8"};
+// Reset modelled with RSCFRSTSIZE non-zero ("set to 0 as opposed to its hardware default") and CRCStrip 0.
+inline constexpr RegDef RDRXCTL{.name = "RDRXCTL", .base = 0x02F00, .reset = 0x00020000, .section = "8.2.3.8.8"};
 namespace rdrxctl {
 inline constexpr Field kCrcStrip = bit(1);
 inline constexpr Field kDmaInitDone = bit(3);  // DMAIDONE, read-only
@@ -115,41 +122,43 @@ namespace rxctrl {
 inline constexpr Field kRxEnable = bit(0);
 }
 
+// Init val 512 KB for PB[0] ("PB[1-7] also 512 KB" in the datasheet text; software sizes them).
 inline constexpr RegDef RXPBSIZE{.name = "RXPBSIZE", .base = 0x03C00, .count = 8, .reset = 0x00080000,
-                                 .reset_rest = 0, .section = "8.2.3.8.9"};
-namespace rxpbsize {
-inline constexpr Field kSizeKb = Field{10, 10};  // in KB
-}
+                                 .section = "8.2.3.8.9"};
 
 // ---------------------------------------------------------------------------------------------------------
 // MAC (§8.2.3.22)
-inline constexpr RegDef HLREG0{.name = "HLREG0", .base = 0x04240, .reset = 0x00002001, .section = "8.2.3.22.8"};
+// Init vals: TXCRCEN 1, RXCRCSTRP 1, TXPADEN 1, RXLNGTHERREN 1, the rest 0.
+inline constexpr RegDef HLREG0{.name = "HLREG0", .base = 0x04240, .reset = 0x08000403, .section = "8.2.3.22.8"};
 namespace hlreg0 {
 inline constexpr Field kTxCrcEnable = bit(0);
 inline constexpr Field kRxCrcStrip = bit(1);
 inline constexpr Field kJumboEnable = bit(2);
 inline constexpr Field kTxPadEnable = bit(10);
 inline constexpr Field kLoopback = bit(15);  // LPBK: MAC loopback
+inline constexpr Field kRxLengthErrorEnable = bit(27);
 }  // namespace hlreg0
 
+// MFS includes the 4-byte CRC; 1518 while HLREG0.JUMBOEN = 0.
 inline constexpr RegDef MAXFRS{.name = "MAXFRS", .base = 0x04268, .reset = 0x05EE0000, .section = "8.2.3.22.13"};
 namespace maxfrs {
 inline constexpr Field kMaxFrameSize = Field{16, 16};
 }
 
-inline constexpr RegDef AUTOC{.name = "AUTOC", .base = 0x042A0, .section = "8.2.3.22.19"};
+// Loaded from the EEPROM; modelled as LMS = 10G serial.
+inline constexpr RegDef AUTOC{.name = "AUTOC", .base = 0x042A0, .reset = 0x00006000, .section = "8.2.3.22.19"};
 namespace autoc {
 inline constexpr Field kForceLinkUp = bit(0);  // FLU
 inline constexpr Field kPmaPmd10G = Field{7, 2};
 inline constexpr uint32_t kPmaPmd10GXaui = 0;
 inline constexpr Field kAnRestart = bit(12);
 inline constexpr Field kLinkModeSelect = Field{13, 3};  // LMS
+inline constexpr uint32_t kLms10GNoAn = 1;
 inline constexpr uint32_t kLms10GSerial = 3;
 }  // namespace autoc
 
 inline constexpr RegDef LINKS{.name = "LINKS", .base = 0x042A4, .access = Access::kRO, .section = "8.2.3.22.20"};
 namespace links {
-inline constexpr Field kLinkStatus = bit(7);
 inline constexpr Field kSpeed = Field{28, 2};
 inline constexpr uint32_t kSpeed100M = 1, kSpeed1G = 2, kSpeed10G = 3;
 inline constexpr Field kLinkUp = bit(30);
@@ -170,7 +179,7 @@ inline constexpr RegDef TDBAL{.name = "TDBAL", .base = 0x06000, .count = kMaxQue
 inline constexpr RegDef TDBAH{.name = "TDBAH", .base = 0x06004, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.6"};
 inline constexpr RegDef TDLEN{.name = "TDLEN", .base = 0x06008, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.7"};
 inline constexpr RegDef DCA_TXCTRL{.name = "DCA_TXCTRL", .base = 0x0600C, .count = kMaxQueues, .stride = kQ,
-                                   .reset = 0x00002000, .section = "8.2.3.11.2"};
+                                   .section = "8.2.3.11.2"};
 inline constexpr RegDef TDH{.name = "TDH", .base = 0x06010, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.8"};
 inline constexpr RegDef TDT{.name = "TDT", .base = 0x06018, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.9"};
 inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x06028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.11"};
@@ -184,12 +193,19 @@ inline constexpr Field kEnable = bit(25);
 inline constexpr Field kSwFlush = bit(26);
 }  // namespace txdctl
 
-inline constexpr RegDef DTXMXSZRQ{.name = "DTXMXSZRQ", .base = 0x08100, .reset = 0x00000010, .section = "8.2.3.9.1"};
+inline constexpr RegDef DTXMXSZRQ{.name = "DTXMXSZRQ", .base = 0x08100, .section = "8.2.3.9.1"};
 namespace dtxmxszrq {
 inline constexpr Field kMaxBytesNumReq = Field{0, 12};  // 12 bits (ixy.rs correction: 0xFFF, not 0xFFFF)
 }
-inline constexpr RegDef TXPBSIZE{.name = "TXPBSIZE", .base = 0x0CC00, .count = 8, .reset = 0x000A0000,
+// Init val 0xA0 KB (160 KB) in SIZE (19:10).
+inline constexpr RegDef TXPBSIZE{.name = "TXPBSIZE", .base = 0x0CC00, .count = 8, .reset = 0x00028000,
                                  .reset_rest = 0, .section = "8.2.3.9.13"};
+// Init val 0x96 for [0], 0 for [1-7]; §4.6.11.3.4 asks for 0xA0 in [0] without DCB/virtualization.
+inline constexpr RegDef TXPBTHRESH{.name = "TXPBTHRESH", .base = 0x04950, .count = 8, .reset = 0x96, .reset_rest = 0,
+                                   .section = "8.2.3.9.16"};
+namespace pbsize {
+inline constexpr Field kSizeKb = Field{10, 10};  // RXPBSIZE/TXPBSIZE SIZE, in KB
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Receive filtering (§8.2.3.7)
@@ -225,7 +241,7 @@ inline constexpr RegDef GORCL{.name = "GORCL", .base = 0x04088, .access = Access
 inline constexpr RegDef GORCH{.name = "GORCH", .base = 0x0408C, .access = Access::kRC, .section = "8.2.3.23.23"};
 inline constexpr RegDef GOTCL{.name = "GOTCL", .base = 0x04090, .access = Access::kRC, .section = "8.2.3.23.24"};
 inline constexpr RegDef GOTCH{.name = "GOTCH", .base = 0x04094, .access = Access::kRC, .section = "8.2.3.23.25"};
-inline constexpr RegDef RNBC{.name = "RNBC", .base = 0x03FC0, .count = 8, .access = Access::kRC, .section = "8.2.3.23.26"};
+inline constexpr RegDef RFC{.name = "RFC", .base = 0x040A8, .access = Access::kRC, .section = "8.2.3.23.28"};
 inline constexpr RegDef RUC{.name = "RUC", .base = 0x040A4, .access = Access::kRC, .section = "8.2.3.23.27"};
 inline constexpr RegDef ROC{.name = "ROC", .base = 0x040AC, .access = Access::kRC, .section = "8.2.3.23.29"};
 inline constexpr RegDef TORL{.name = "TORL", .base = 0x040C0, .access = Access::kRC, .section = "8.2.3.23.33"};
@@ -234,18 +250,19 @@ inline constexpr RegDef TPR{.name = "TPR", .base = 0x040D0, .access = Access::kR
 inline constexpr RegDef TPT{.name = "TPT", .base = 0x040D4, .access = Access::kRC, .section = "8.2.3.23.36"};
 inline constexpr RegDef MPTC{.name = "MPTC", .base = 0x040F0, .access = Access::kRC, .section = "8.2.3.23.43"};
 inline constexpr RegDef BPTC{.name = "BPTC", .base = 0x040F4, .access = Access::kRC, .section = "8.2.3.23.44"};
+inline constexpr RegDef QPTC{.name = "QPTC", .base = 0x08680, .count = 16, .access = Access::kRC, .section = "8.2.3.23.73"};
 
 // The whole map. Everything above must be listed here (tests check it); the build fails on any overlap.
 inline constexpr RegDef kMap[] = {
     CTRL, STATUS, CTRL_EXT, EEC,
     EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
-    RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
+    RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
     RDRXCTL, RXCTRL, RXPBSIZE,
     HLREG0, MAXFRS, AUTOC, LINKS,
-    RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE,
+    RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE, TXPBTHRESH,
     FCTRL, MCSTCTRL, MTA, RAL, RAH,
-    CRCERRS, ILLERRC, ERRBC, MPC, RLEC, PRC64, GPRC, BPRC, MPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RNBC, RUC,
-    ROC, TORL, TORH, TPR, TPT, MPTC, BPTC,
+    CRCERRS, ILLERRC, ERRBC, MPC, RLEC, PRC64, GPRC, BPRC, MPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RFC, RUC,
+    ROC, TORL, TORH, TPR, TPT, MPTC, BPTC, QPTC,
 };
 static_assert(reg::check_map(kMap), "82599 register map: misaligned or overlapping registers");
 

@@ -1,0 +1,256 @@
+#include "driver/ixgbe/ixgbe.h"
+
+#include <algorithm>
+
+#include "driver/error.h"
+#include "driver/ixgbe/regs.h"
+#include "driver/log.h"
+
+namespace nic::ixgbe {
+namespace {
+
+constexpr uint32_t kResetTimeoutUs = 1'000'000;
+constexpr uint32_t kEepromTimeoutUs = 1'000'000;
+constexpr uint32_t kQueueEnableTimeoutUs = 100'000;
+constexpr uint32_t kLinkPollUs = 10'000;
+constexpr uint32_t kMaxFrame = 1518;  // MAXFRS default; no jumbo frames yet
+
+}  // namespace
+
+bool is_supported_device(uint16_t vendor, uint16_t device) {
+  // 82599 variants: KX4, combo backplane, CX4, SFP+ (82599ES), XAUI/BX, KX4 mezz, KR, T3 LOM, SFP SF2, QSFP SF.
+  static constexpr uint16_t kIds[] = {0x10F7, 0x10F8, 0x10F9, 0x10FB, 0x10FC, 0x1514,
+                                      0x1517, 0x151C, 0x154D, 0x1557};
+  return vendor == pci::kVendorIntel && std::find(std::begin(kIds), std::end(kIds), device) != std::end(kIds);
+}
+
+IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
+    : backend_(backend), mmio_(backend), config_(config) {
+  if (config.rx_queues == 0 || config.rx_queues > kMaxQueues || config.tx_queues == 0 ||
+      config.tx_queues > kMaxQueues)
+    throw Error("ixgbe: queue counts must be 1.." + std::to_string(kMaxQueues));
+  if (!valid_ring_size(config.rx_ring_size) || !valid_ring_size(config.tx_ring_size))
+    throw Error("ixgbe: ring sizes must be powers of two in 8..8192 (got rx " + std::to_string(config.rx_ring_size) +
+                ", tx " + std::to_string(config.tx_ring_size) + ")");
+  log(LogLevel::kInfo, "%s: initializing 82599 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
+      config.tx_queues);
+  disable_interrupts();
+  global_reset();
+  disable_interrupts();  // the reset re-enabled nothing, but the datasheet asks again after it
+  log(LogLevel::kInfo, "%s: MAC %s", backend_.name().c_str(), format_mac(mac()).c_str());
+  wait_eeprom_and_dma();
+  init_link();
+  reset_stats();
+  init_rx();
+  init_tx();
+  for (uint16_t q = 0; q < config_.rx_queues; ++q) start_rx_queue(q);
+  for (uint16_t q = 0; q < config_.tx_queues; ++q) start_tx_queue(q);
+  // §4.6.7: FCTRL may only change while RXEN = 0, so filtering is set before the receive path starts.
+  mmio_.set_bits(FCTRL, fctrl::kBroadcastAccept.mask());
+  if (config_.promiscuous) mmio_.set_bits(FCTRL, fctrl::kMulticastPromisc.mask() | fctrl::kUnicastPromisc.mask());
+  mmio_.set_bits(RXCTRL, rxctrl::kRxEnable.mask());  // last step of §4.6.7
+  wait_for_link();
+}
+
+IxgbeDevice::~IxgbeDevice() { stop(); }
+
+// Quiesce DMA before the rings and pools are freed: receive path off, queues disabled.
+void IxgbeDevice::stop() {
+  try {
+    mmio_.clear_bits(RXCTRL, rxctrl::kRxEnable.mask());
+    for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.clear_bits(RXDCTL, q, rxdctl::kEnable.mask());
+    for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.clear_bits(TXDCTL, q, txdctl::kEnable.mask());
+    disable_interrupts();
+  } catch (const std::exception& e) {
+    log(LogLevel::kWarn, "%s: stop: %s", backend_.name().c_str(), e.what());
+  }
+}
+
+// §4.6.3.1: mask all interrupts, then clear pending causes (EICR clears on read).
+void IxgbeDevice::disable_interrupts() {
+  mmio_.write(EIMS, 0);
+  mmio_.write(EIMC, eicr::kAllCauses);
+  (void)mmio_.read(EICR);
+}
+
+// §4.6.3.2: global reset (device + link), self-clearing; then 10 ms before touching the device.
+void IxgbeDevice::global_reset() {
+  mmio_.write(CTRL, ctrl::kResetMask);
+  backend_.delay_us(1000);  // §8.2.3.1.1: no register access for 1 ms after setting RST
+  mmio_.wait(CTRL, 0, ctrl::kResetMask, 0, kResetTimeoutUs, "global reset (CTRL.RST)");
+  backend_.delay_us(10'000);
+}
+
+// §4.6.3: EEPROM auto-read done, then DMA initialization done.
+void IxgbeDevice::wait_eeprom_and_dma() {
+  mmio_.wait(EEC, 0, eec::kAutoReadDone.mask(), eec::kAutoReadDone.mask(), kEepromTimeoutUs, "EEPROM auto-read (EEC.ARD)");
+  mmio_.wait(RDRXCTL, 0, rdrxctl::kDmaInitDone.mask(), rdrxctl::kDmaInitDone.mask(), kEepromTimeoutUs,
+             "DMA init done (RDRXCTL.DMAIDONE)");
+}
+
+// §4.6.4: 10G serial link mode, XAUI PMA/PMD, restart auto-negotiation. MAC loopback forces the link up
+// without auto-negotiation (LMS = 10G link no AN, AUTOC.FLU) and sets HLREG0.LPBK.
+void IxgbeDevice::init_link() {
+  uint32_t autoc = mmio_.read(AUTOC);
+  if (config_.loopback) {
+    autoc = autoc::kLinkModeSelect.set(autoc, autoc::kLms10GNoAn);
+    autoc |= autoc::kForceLinkUp.mask();
+    mmio_.set_bits(HLREG0, hlreg0::kLoopback.mask());
+  } else {
+    autoc = autoc::kLinkModeSelect.set(autoc, autoc::kLms10GSerial);
+    autoc = autoc::kPmaPmd10G.set(autoc, autoc::kPmaPmd10GXaui);
+  }
+  mmio_.write(AUTOC, autoc);
+  mmio_.write(AUTOC, autoc | autoc::kAnRestart.mask());
+}
+
+// §4.6.5: statistics clear on read; read them all once.
+void IxgbeDevice::reset_stats() {
+  DeviceStats discard;
+  read_stats(discard);
+}
+
+// §4.6.7: receive initialization.
+void IxgbeDevice::init_rx() {
+  mmio_.clear_bits(RXCTRL, rxctrl::kRxEnable.mask());
+  // One packet buffer of 512 KB (the reset default, written explicitly); the other seven unused.
+  mmio_.write(RXPBSIZE, 0, RXPBSIZE.reset_of(0));
+  for (uint32_t i = 1; i < RXPBSIZE.count; ++i) mmio_.write(RXPBSIZE, i, 0);
+  // CRC stripping in both places it is configured.
+  mmio_.set_bits(HLREG0, hlreg0::kRxCrcStrip.mask());
+  uint32_t rdrxctl = mmio_.read(RDRXCTL) | rdrxctl::kCrcStrip.mask();
+  rdrxctl = rdrxctl::kRscFirstSize.set(rdrxctl, 0);  // reserved-bit corrections (ixy.rs)
+  rdrxctl |= rdrxctl::kRscAckC.mask() | rdrxctl::kFcoeWriteFix.mask();
+  mmio_.write(RDRXCTL, rdrxctl);
+
+  for (uint16_t q = 0; q < config_.rx_queues; ++q) {
+    const uint32_t pool_size =
+        config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
+    pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
+    if (pools_.back()->data_capacity() < kMaxFrame)
+      throw Error("ixgbe: packet buffers too small for 1518-byte frames");
+    rx_.push_back(std::make_unique<RxRing>(backend_, *pools_.back(), config_.rx_ring_size, RDT.at(q)));
+    const RxRing& ring = *rx_.back();
+    // Advanced one-buffer descriptors, 2 KB buffers (the reset default), drop when no descriptor is free.
+    uint32_t srrctl = mmio_.read(SRRCTL, q);
+    srrctl = srrctl::kDescType.set(srrctl, srrctl::kDescTypeAdvOneBuf);
+    srrctl = srrctl::kBsizePacket.set(srrctl, 2);
+    srrctl |= srrctl::kDropEnable.mask();
+    mmio_.write(SRRCTL, q, srrctl);
+    mmio_.write(RDBAL, q, static_cast<uint32_t>(ring.ring_iova()));
+    mmio_.write(RDBAH, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
+    mmio_.write(RDLEN, q, ring.ring_bytes());
+    mmio_.write(RDH, q, 0);
+    mmio_.write(RDT, q, 0);
+  }
+  // "Last sentence of §4.6.7": no-snoop disable.
+  mmio_.set_bits(CTRL_EXT, ctrl_ext::kNoSnoopDisable.mask());
+  // DCA_RXCTRL bit 12 resets to 1 and must be 0 (§8.2.3.11.1).
+  for (uint16_t q = 0; q < config_.rx_queues; ++q)
+    mmio_.clear_bits(DCA_RXCTRL, q, dca_rxctrl::kReservedMustBeZero.mask());
+}
+
+// §4.6.8: transmit initialization.
+void IxgbeDevice::init_tx() {
+  mmio_.set_bits(HLREG0, hlreg0::kTxCrcEnable.mask() | hlreg0::kTxPadEnable.mask());
+  // One 160 KB packet buffer (§4.6.11.3.4, no DCB/virtualization): TXPBSIZE[0] = 160 KB, threshold 0xA0.
+  mmio_.write(TXPBSIZE, 0, TXPBSIZE.reset_of(0));
+  mmio_.write(TXPBTHRESH, 0, 0xA0);
+  for (uint32_t i = 1; i < TXPBSIZE.count; ++i) {
+    mmio_.write(TXPBSIZE, i, 0);
+    mmio_.write(TXPBTHRESH, i, 0);
+  }
+  // Required when neither DCB nor virtualization is used; the field is 12 bits.
+  mmio_.write(DTXMXSZRQ, dtxmxszrq::kMaxBytesNumReq.mask());
+  mmio_.clear_bits(RTTDCS, rttdcs::kArbiterDisable.mask());
+
+  for (uint16_t q = 0; q < config_.tx_queues; ++q) {
+    tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, TDT.at(q)));
+    const TxRing& ring = *tx_.back();
+    mmio_.write(TDBAL, q, static_cast<uint32_t>(ring.ring_iova()));
+    mmio_.write(TDBAH, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
+    mmio_.write(TDLEN, q, ring.ring_bytes());
+    // Prefetch/host/write-back thresholds as DPDK and ixy use them (PTHRESH + WTHRESH <= 40 on chip).
+    uint32_t txdctl = mmio_.read(TXDCTL, q);
+    txdctl = txdctl::kPrefetchThresh.set(txdctl, 36);
+    txdctl = txdctl::kHostThresh.set(txdctl, 8);
+    txdctl = txdctl::kWritebackThresh.set(txdctl, 4);
+    mmio_.write(TXDCTL, q, txdctl);
+  }
+  mmio_.set_bits(DMATXCTL, dmatxctl::kTxEnable.mask());
+}
+
+// §4.6.7.1: enable the queue, wait for the enable to stick, then hand every descriptor to the device.
+void IxgbeDevice::start_rx_queue(uint16_t q) {
+  const uint32_t tail = rx_[q]->fill();
+  mmio_.set_bits(RXDCTL, q, rxdctl::kEnable.mask());
+  mmio_.wait(RXDCTL, q, rxdctl::kEnable.mask(), rxdctl::kEnable.mask(), kQueueEnableTimeoutUs, "rx queue enable (RXDCTL.ENABLE)");
+  mmio_.write(RDH, q, 0);
+  mmio_.write(RDT, q, tail);
+}
+
+// §4.6.8.1: empty ring (head = tail = 0), enable, wait for it to stick.
+void IxgbeDevice::start_tx_queue(uint16_t q) {
+  mmio_.write(TDH, q, 0);
+  mmio_.write(TDT, q, 0);
+  mmio_.set_bits(TXDCTL, q, txdctl::kEnable.mask());
+  mmio_.wait(TXDCTL, q, txdctl::kEnable.mask(), txdctl::kEnable.mask(), kQueueEnableTimeoutUs, "tx queue enable (TXDCTL.ENABLE)");
+}
+
+void IxgbeDevice::wait_for_link() {
+  if (config_.link_timeout_ms == 0) return;
+  if (mmio_.poll(LINKS, 0, links::kLinkUp.mask(), links::kLinkUp.mask(), config_.link_timeout_ms * 1000, kLinkPollUs)) {
+    log(LogLevel::kInfo, "%s: link up at %u Mbit/s", backend_.name().c_str(), link().speed_mbps);
+  } else {
+    log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(),
+        config_.link_timeout_ms);
+  }
+}
+
+LinkStatus IxgbeDevice::link() {
+  const uint32_t v = mmio_.read(LINKS);
+  if (v == 0xFFFFFFFFu || !(v & links::kLinkUp.mask())) return {};
+  switch (links::kSpeed.get(v)) {
+    case links::kSpeed10G: return {true, 10000};
+    case links::kSpeed1G: return {true, 1000};
+    case links::kSpeed100M: return {true, 100};
+    default: return {true, 0};
+  }
+}
+
+void IxgbeDevice::read_stats(DeviceStats& s) {
+  s.rx_packets += mmio_.read(GPRC);
+  s.tx_packets += mmio_.read(GPTC);
+  // 64-bit octet counters: low half first, reading the high half clears both.
+  const uint64_t rx_lo = mmio_.read(GORCL);
+  s.rx_bytes += rx_lo | static_cast<uint64_t>(mmio_.read(GORCH)) << 32;
+  const uint64_t tx_lo = mmio_.read(GOTCL);
+  s.tx_bytes += tx_lo | static_cast<uint64_t>(mmio_.read(GOTCH)) << 32;
+  for (uint32_t i = 0; i < MPC.count; ++i) s.rx_missed += mmio_.read(MPC, i);
+  for (uint32_t i = 0; i < QPRDC.count; ++i) s.rx_no_desc += mmio_.read(QPRDC, i);
+  s.rx_crc_errors += mmio_.read(CRCERRS);
+}
+
+MacAddr IxgbeDevice::mac() {
+  const uint32_t lo = mmio_.read(RAL, 0);
+  const uint32_t hi = mmio_.read(RAH, 0);
+  return {static_cast<uint8_t>(lo), static_cast<uint8_t>(lo >> 8), static_cast<uint8_t>(lo >> 16),
+          static_cast<uint8_t>(lo >> 24), static_cast<uint8_t>(hi), static_cast<uint8_t>(hi >> 8)};
+}
+
+void IxgbeDevice::set_mac(const MacAddr& m) {
+  mmio_.write(RAL, 0, m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24);
+  mmio_.write(RAH, 0, m[4] | m[5] << 8 | rah::kAddressValid.mask());
+}
+
+// FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1): pause the receive path around the change.
+void IxgbeDevice::set_promiscuous(bool on) {
+  const uint32_t rxctrl = mmio_.read(RXCTRL);
+  mmio_.write(RXCTRL, rxctrl & ~rxctrl::kRxEnable.mask());
+  const uint32_t bits = fctrl::kMulticastPromisc.mask() | fctrl::kUnicastPromisc.mask();
+  if (on) mmio_.set_bits(FCTRL, bits);
+  else mmio_.clear_bits(FCTRL, bits);
+  mmio_.write(RXCTRL, rxctrl);
+}
+
+}  // namespace nic::ixgbe

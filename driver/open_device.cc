@@ -1,0 +1,25 @@
+// open_device(): picks the family by PCI identity. Lives apart from device.h's target so the families can
+// depend on the API without a cycle.
+#include <cstdio>
+
+#include "driver/device.h"
+#include "driver/error.h"
+#include "driver/ixgbe/ixgbe.h"
+
+namespace nic {
+
+std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config) {
+  const PciId id = backend.identity();
+  char ids[16];
+  std::snprintf(ids, sizeof ids, "%04x:%04x", id.vendor, id.device);
+  if (id.class_code >> 8 != pci::kClassEthernet >> 8)
+    throw Error(backend.name() + ": device " + ids + " is not an Ethernet controller (PCI class " +
+                std::to_string(id.class_code >> 8) + ")");
+  // Memory space + bus mastering on, legacy INTx off (the driver polls).
+  const uint32_t cmd = backend.config_read(pci::kCommand, 2);
+  backend.config_write(pci::kCommand, cmd | pci::kCommandMemory | pci::kCommandBusMaster | pci::kCommandIntxDisable, 2);
+  if (ixgbe::is_supported_device(id.vendor, id.device)) return std::make_unique<ixgbe::IxgbeDevice>(backend, config);
+  throw Error(backend.name() + ": unsupported device " + ids + " (supported: Intel 82599 family)");
+}
+
+}  // namespace nic
