@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "driver/backend.h"
+#include "driver/error.h"
 #include "driver/mempool.h"
 #include "driver/ring.h"
 

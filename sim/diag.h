@@ -1,0 +1,52 @@
+// Diagnostics: what the device model noticed the driver (or itself) doing wrong, by rule name.
+// Rules are stable identifiers ("mmio.unknown-register", "dma.iommu-fault", ...) so tests can assert on them;
+// each report carries the datasheet section when there is one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+struct Violation {
+  std::string rule;
+  std::string detail;
+  uint64_t t_ns;
+};
+
+class Diagnostics {
+ public:
+  void report(const std::string& rule, std::string detail, uint64_t t) {
+    ++counts_[rule];
+    if (log_.size() < kMaxLog) log_.push_back({rule, std::move(detail), t});
+  }
+  uint64_t count(const std::string& rule) const {
+    auto it = counts_.find(rule);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  uint64_t total() const {
+    uint64_t n = 0;
+    for (auto& [r, c] : counts_) n += c;
+    return n;
+  }
+  const std::vector<Violation>& log() const { return log_; }
+  const std::map<std::string, uint64_t>& counts() const { return counts_; }
+  std::string summary() const {
+    std::string s;
+    for (const Violation& v : log_) s += "  [" + v.rule + "] " + v.detail + " @" + std::to_string(v.t_ns) + "ns\n";
+    return s;
+  }
+  void clear() {
+    counts_.clear();
+    log_.clear();
+  }
+
+ private:
+  static constexpr size_t kMaxLog = 256;
+  std::map<std::string, uint64_t> counts_;
+  std::vector<Violation> log_;
+};
+
+}  // namespace sim

@@ -1,0 +1,64 @@
+#include "sim/sim_backend.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "driver/error.h"
+
+namespace sim {
+
+SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world, iommu_, std::move(config)) {
+  auto put16 = [&](uint32_t off, uint16_t v) { std::memcpy(&config_[off], &v, 2); };
+  auto put32 = [&](uint32_t off, uint32_t v) { std::memcpy(&config_[off], &v, 4); };
+  put16(nic::pci::kVendorId, nic::pci::kVendorIntel);
+  put16(nic::pci::kDeviceId, device_.config().device_id);
+  put32(nic::pci::kClassRev, nic::pci::kClassEthernet << 8 | 0x01);
+}
+
+SimNic::~SimNic() {
+  for (auto& [iova, r] : regions_) std::free(r.virt);
+}
+
+nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
+  if (bytes == 0 || align == 0 || (align & (align - 1)) != 0)
+    throw nic::Error(name() + ": dma_alloc(" + std::to_string(bytes) + ", " + std::to_string(align) + "): bad size or alignment");
+  align = std::max<size_t>(align, 64);
+  const size_t size = (bytes + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, size);
+  if (!p) throw nic::Error(name() + ": out of memory allocating " + std::to_string(size) + " bytes of DMA memory");
+  std::memset(p, 0, size);
+  next_iova_ = (next_iova_ + align - 1) / align * align;
+  nic::DmaRegion r{p, next_iova_, size};
+  next_iova_ += (size + 4095) / 4096 * 4096 + 4096;  // a guard page between regions
+  iommu_.map(r.iova, r.virt, r.size);
+  regions_[r.iova] = r;
+  return r;
+}
+
+void SimNic::dma_free(const nic::DmaRegion& region) {
+  auto it = regions_.find(region.iova);
+  if (it == regions_.end() || it->second.virt != region.virt)
+    throw nic::Error(name() + ": dma_free of a region that was never allocated");
+  iommu_.unmap(region.iova);
+  std::free(region.virt);
+  regions_.erase(it);
+}
+
+uint32_t SimNic::config_read(uint32_t offset, int width) {
+  if (offset + width > config_.size() || (width != 1 && width != 2 && width != 4)) return 0xFFFFFFFFu;
+  uint32_t v = 0;
+  std::memcpy(&v, &config_[offset], width);
+  return v;
+}
+
+void SimNic::config_write(uint32_t offset, uint32_t value, int width) {
+  // Only the command register is writable in this model.
+  if (offset == nic::pci::kCommand && width == 2) std::memcpy(&config_[offset], &value, 2);
+}
+
+nic::PciId SimNic::identity() {
+  return {static_cast<uint16_t>(config_read(nic::pci::kVendorId, 2)), static_cast<uint16_t>(config_read(nic::pci::kDeviceId, 2)),
+          config_read(nic::pci::kClassRev, 4) >> 8};
+}
+
+}  // namespace sim
