@@ -1,8 +1,10 @@
 #include "driver/mempool.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "driver/error.h"
+#include "driver/log.h"
 
 namespace nic {
 
@@ -27,6 +29,15 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
   top_ = num_bufs;
 }
 
-Mempool::~Mempool() { backend_.dma_free(region_); }
+Mempool::~Mempool() {
+  // A buffer still out (in an app's hands or in a device ring) would point into freed DMA memory, and a
+  // device could still write to it. That is a lifetime bug in the caller: stop loudly rather than corrupt.
+  if (in_use() != 0) {
+    log(LogLevel::kError, "mempool destroyed with %u of %u buffers still in use (destroy devices and packets first)",
+        in_use(), capacity_);
+    std::abort();
+  }
+  backend_.dma_free(region_);
+}
 
 }  // namespace nic

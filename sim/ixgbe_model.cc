@@ -390,12 +390,13 @@ void Ixgbe82599::tx_process(uint32_t q) {
     return;
   }
   const uint64_t base = static_cast<uint64_t>(r(TDBAH.at(q))) << 32 | r(TDBAL.at(q));
-  const uint64_t buffer_ns = static_cast<uint64_t>(pbsize::kSizeKb.get(r(TXPBSIZE.at(0)))) * 1024 * p.wire_ps_per_byte / 1000;
+  const uint64_t buffer_ps = static_cast<uint64_t>(pbsize::kSizeKb.get(r(TXPBSIZE.at(0)))) * 1024 * p.wire_ps_per_byte;
+  const uint64_t now_ps = now * 1000;
   Bytes frame;
   while (head != tail) {
-    if (wire_free_at_ > now + buffer_ns) {
+    if (wire_free_ps_ > now_ps + buffer_ps) {
       tx_kick_pending_[q] = true;
-      world_.schedule(wire_free_at_ - buffer_ns, this, kTxKick, q);
+      world_.schedule((wire_free_ps_ - buffer_ps) / 1000 + 1, this, kTxKick, q);
       break;
     }
     frame.clear();
@@ -441,11 +442,11 @@ void Ixgbe82599::tx_process(uint32_t q) {
     r(TDH.at(q)) = head;
     if (bad) continue;
     if ((r(HLREG0.at()) & hlreg0::kTxPadEnable.mask()) && frame.size() < p.min_frame) frame.resize(p.min_frame, 0);
-    const uint64_t start = std::max(now, wire_free_at_);
-    wire_free_at_ = start + wire_time_ns(p, static_cast<uint32_t>(frame.size()));
+    wire_free_ps_ = std::max(now_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
+    const uint64_t arrival = (wire_free_ps_ + 999) / 1000;
     count_tx(q, frame);
-    if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) loop_link_->send(Bytes(frame), wire_free_at_);
-    else if (tx_link_) tx_link_->send(Bytes(frame), wire_free_at_);
+    if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) loop_link_->send(Bytes(frame), arrival);
+    else if (tx_link_) tx_link_->send(Bytes(frame), arrival);
     else ++counters_.tx_no_cable;
   }
 }

@@ -106,7 +106,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   Link* tx_link_ = nullptr;
   std::unique_ptr<Endpoint> loop_port_;  // MAC loopback (HLREG0.LPBK) delivers here
   Link* loop_link_ = nullptr;
-  uint64_t wire_free_at_ = 0;
+  uint64_t wire_free_ps_ = 0;  // when the wire is idle again, in picoseconds
   std::deque<Bytes> rx_fifo_;
   uint64_t rx_fifo_bytes_ = 0;
   std::array<bool, kQueues> tx_kick_pending_{};
