@@ -1,0 +1,302 @@
+#include "driver/vfio/vfio_backend.h"
+
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "driver/error.h"
+#include "driver/log.h"
+
+namespace nic::vfio {
+namespace {
+
+std::string hex16(uint16_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04x", v);
+  return buf;
+}
+
+// open(2) of a VFIO character device, with the likely cause spelled out.
+Fd open_vfio_node(const std::string& path, const std::string& addr) {
+  Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (fd.valid()) return fd;
+  const int err = errno;
+  const bool container = path.size() >= 11 && path.compare(path.size() - 11, 11, "/vfio/vfio") == 0;
+  if (err == ENOENT && container)
+    throw Error(path + " does not exist: the vfio-pci module is not loaded (modprobe vfio-pci)");
+  if (err == ENOENT)
+    throw Error(path + " does not exist although " + addr +
+                " is bound to vfio-pci: is vfio-pci loaded and udev done (ls /dev/vfio; modprobe vfio-pci)?");
+  if (err == EACCES || err == EPERM) {
+    const std::string who = ::geteuid() == 0 ? "even as root (LSM policy?)" : "not running as root";
+    throw Error("permission denied opening " + path + " (" + who + "): run as root, or give your user the file "
+                "(chown $USER " + path + ") and enough locked memory (ulimit -l unlimited)");
+  }
+  if (err == EBUSY)
+    throw Error(path + " is busy: another process (driver instance or VM) already uses IOMMU group of " + addr);
+  throw Error("cannot open " + path + ": " + errno_str(err));
+}
+
+// Valid IOVA ranges from VFIO_IOMMU_GET_INFO's capability chain (empty when the kernel does not report them).
+std::vector<IovaRange> query_iova_ranges(int container) {
+  std::vector<uint8_t> buf(sizeof(vfio_iommu_type1_info));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto* info = reinterpret_cast<vfio_iommu_type1_info*>(buf.data());
+    std::memset(buf.data(), 0, buf.size());
+    info->argsz = static_cast<uint32_t>(buf.size());
+    if (::ioctl(container, VFIO_IOMMU_GET_INFO, info) != 0) return {};
+    if (info->argsz > buf.size()) {  // capabilities did not fit: retry with the size the kernel asked for
+      buf.resize(info->argsz);
+      continue;
+    }
+    if (!(info->flags & VFIO_IOMMU_INFO_CAPS)) return {};
+    for (uint32_t off = info->cap_offset; off != 0 && off + sizeof(vfio_info_cap_header) <= buf.size();) {
+      const auto* hdr = reinterpret_cast<const vfio_info_cap_header*>(buf.data() + off);
+      if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+        const auto* cap = reinterpret_cast<const vfio_iommu_type1_info_cap_iova_range*>(hdr);
+        std::vector<IovaRange> ranges;
+        for (uint32_t i = 0; i < cap->nr_iovas; ++i) {
+          if (off + sizeof(*cap) + (i + 1) * sizeof(vfio_iova_range) > buf.size()) break;
+          ranges.push_back({cap->iova_ranges[i].start, cap->iova_ranges[i].end});
+        }
+        return ranges;
+      }
+      if (hdr->next <= off) break;  // malformed chain: stop rather than loop
+      off = hdr->next;
+    }
+    return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOptions& options) {
+  return std::make_unique<VfioBackend>(pci_addr, options);
+}
+
+VfioBackend::BarMapping::~BarMapping() {
+  if (base) ::munmap(const_cast<uint8_t*>(base), size);
+}
+
+VfioBackend::VfioBackend(const std::string& pci_addr, const VfioOptions& options)
+    : addr_(normalize_pci_addr(pci_addr)), options_(options) {
+  const std::string& sys = options_.sysfs_root;
+  const std::string dir = pci_device_dir(sys, addr_);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    throw Error("no PCI device " + addr_ + " (" + dir + " does not exist): list NICs with `nicsetup status` or `lspci -D -d ::0200`");
+
+  // Sysfs checks first: they give far better messages than a failing ioctl.
+  const std::string driver = bound_driver(sys, addr_);
+  if (driver != "vfio-pci") {
+    const PciDeviceInfo info = read_pci_device(sys, addr_);
+    const std::string now = driver.empty() ? "not bound to any driver" : "bound to " + driver;
+    throw Error(addr_ + " is " + now + ", not vfio-pci: bind it with `nicsetup bind " + addr_ + "` (tools/setup), or: " +
+                (driver.empty() ? "" : "echo " + addr_ + " > /sys/bus/pci/devices/" + addr_ + "/driver/unbind; ") + "modprobe vfio-pci; echo " +
+                hex16(info.vendor) + " " + hex16(info.device) + " > /sys/bus/pci/drivers/vfio-pci/new_id");
+  }
+  const auto group = nic::vfio::iommu_group(sys, addr_);
+  if (!group)
+    throw Error(addr_ + " has no IOMMU group (" + dir + "/iommu_group missing): the IOMMU is off; enable VT-d/AMD-Vi "
+                "in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
+  group_number_ = *group;
+  if (const std::string problem = group_viability_problem(sys, group_number_, addr_); !problem.empty())
+    throw Error(problem);
+
+  open_container_and_group();
+  open_device();
+  const PciId id = identity();
+  log(LogLevel::kInfo, "%s: %04x:%04x, IOMMU group %d, BAR0 %zu KiB", name().c_str(), id.vendor, id.device,
+      group_number_, bar0_.size >> 10);
+}
+
+// The sequence of Documentation/driver-api/vfio.rst, "VFIO Usage Example".
+void VfioBackend::open_container_and_group() {
+  const std::string vfio_dir = options_.dev_root + "/vfio/";
+  const std::string group_path = vfio_dir + std::to_string(group_number_);
+  container_ = open_vfio_node(vfio_dir + "vfio", addr_);
+  group_ = open_vfio_node(group_path, addr_);
+
+  const int version = ::ioctl(container_.get(), VFIO_GET_API_VERSION);
+  if (version != VFIO_API_VERSION)
+    throw Error(vfio_dir + "vfio is not a usable VFIO container (VFIO_GET_API_VERSION: " +
+                (version < 0 ? errno_str(errno) : "version " + std::to_string(version)) + ", expected " +
+                std::to_string(VFIO_API_VERSION) + ")");
+  if (::ioctl(container_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
+    throw Error("this kernel's VFIO lacks the type1 IOMMU backend: modprobe vfio_iommu_type1");
+
+  vfio_group_status status{};
+  status.argsz = sizeof status;
+  if (::ioctl(group_.get(), VFIO_GROUP_GET_STATUS, &status) != 0)
+    throw Error(group_path + ": VFIO_GROUP_GET_STATUS failed: " + errno_str(errno));
+  if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+    const std::string problem = group_viability_problem(options_.sysfs_root, group_number_, addr_);
+    throw Error(!problem.empty() ? problem
+                                 : "IOMMU group " + std::to_string(group_number_) + " of " + addr_ +
+                                       " is not viable: bind every device in " + options_.sysfs_root +
+                                       "/kernel/iommu_groups/" + std::to_string(group_number_) +
+                                       "/devices to vfio-pci (see dmesg)");
+  }
+
+  const int container_fd = container_.get();
+  if (::ioctl(group_.get(), VFIO_GROUP_SET_CONTAINER, &container_fd) != 0)
+    throw Error(group_path + ": VFIO_GROUP_SET_CONTAINER failed: " + errno_str(errno));
+  // Type1v2 (stricter unmap semantics) when available; we always unmap exactly what we mapped, so either works.
+  const int type = ::ioctl(container_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ? VFIO_TYPE1v2_IOMMU
+                                                                                           : VFIO_TYPE1_IOMMU;
+  if (::ioctl(container_.get(), VFIO_SET_IOMMU, type) != 0)
+    throw Error("VFIO_SET_IOMMU(type1) failed for group " + std::to_string(group_number_) + ": " + errno_str(errno));
+  iova_ = IovaSpace(query_iova_ranges(container_.get()));
+}
+
+void VfioBackend::open_device() {
+  const int fd = ::ioctl(group_.get(), VFIO_GROUP_GET_DEVICE_FD, addr_.c_str());
+  if (fd < 0) throw Error(addr_ + ": VFIO_GROUP_GET_DEVICE_FD failed: " + errno_str(errno) + " (device in use?)");
+  device_ = Fd(fd);
+
+  vfio_region_info config{};
+  config.argsz = sizeof config;
+  config.index = VFIO_PCI_CONFIG_REGION_INDEX;
+  if (::ioctl(device_.get(), VFIO_DEVICE_GET_REGION_INFO, &config) != 0 || config.size == 0)
+    throw Error(addr_ + ": cannot get the PCI config region: " + errno_str(errno));
+  config_offset_ = config.offset;
+  config_size_ = config.size;
+
+  vfio_region_info bar{};
+  bar.argsz = sizeof bar;
+  bar.index = VFIO_PCI_BAR0_REGION_INDEX;
+  if (::ioctl(device_.get(), VFIO_DEVICE_GET_REGION_INFO, &bar) != 0)
+    throw Error(addr_ + ": cannot get BAR0 region info: " + errno_str(errno));
+  if (bar.size == 0 || !(bar.flags & VFIO_REGION_INFO_FLAG_MMAP))
+    throw Error(addr_ + ": BAR0 is " + (bar.size == 0 ? "empty" : "not mmap-able") + "; is this really a NIC?");
+  void* p = ::mmap(nullptr, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED, device_.get(), static_cast<off_t>(bar.offset));
+  if (p == MAP_FAILED) throw Error(addr_ + ": mmap of BAR0 (" + std::to_string(bar.size) + " bytes) failed: " + errno_str(errno));
+  bar0_.base = static_cast<volatile uint8_t*>(p);
+  bar0_.size = bar.size;
+}
+
+VfioBackend::~VfioBackend() {
+  std::lock_guard<std::mutex> lock(dma_mu_);
+  for (auto& [virt, block] : dma_) unmap_dma(block.iova, block.memory.size());
+  dma_.clear();  // munmaps; then BAR0, device, group and container go in member order
+}
+
+// --- MMIO. Out-of-range offsets read as all-ones (like a device that fell off the bus) and writes are dropped:
+// the hot path must not throw, and a wild offset must not become a wild pointer.
+uint32_t VfioBackend::read32(uint32_t offset) {
+  if (offset % 4 != 0 || offset + uint64_t{4} > bar0_.size) [[unlikely]]
+    return 0xFFFFFFFFu;
+  return *reinterpret_cast<volatile uint32_t*>(bar0_.base + offset);
+}
+
+void VfioBackend::write32(uint32_t offset, uint32_t value) {
+  if (offset % 4 != 0 || offset + uint64_t{4} > bar0_.size) [[unlikely]] {
+    log(LogLevel::kError, "%s: write32 to bad BAR0 offset 0x%x dropped", name().c_str(), offset);
+    return;
+  }
+  *reinterpret_cast<volatile uint32_t*>(bar0_.base + offset) = value;
+}
+
+// --- DMA memory.
+DmaRegion VfioBackend::dma_alloc(size_t bytes, size_t align) {
+  if (bytes == 0 || align == 0 || (align & (align - 1)) != 0)
+    throw Error(name() + ": dma_alloc(" + std::to_string(bytes) + ", " + std::to_string(align) +
+                "): size must be > 0 and alignment a power of two");
+  if (align > kHugepageSize)
+    throw Error(name() + ": dma_alloc alignment " + std::to_string(align) + " exceeds the 2 MiB hugepage size");
+  std::lock_guard<std::mutex> lock(dma_mu_);
+  HugepageMemory memory = HugepageMemory::allocate(options_.hugepage_dir, bytes);
+  const uint64_t virt = reinterpret_cast<uintptr_t>(memory.data());
+  const uint64_t iova = iova_.assign(virt, memory.size(), kHugepageSize);
+
+  vfio_iommu_type1_dma_map map{};
+  map.argsz = sizeof map;
+  map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+  map.vaddr = virt;
+  map.iova = iova;
+  map.size = memory.size();
+  if (::ioctl(container_.get(), VFIO_IOMMU_MAP_DMA, &map) != 0) {
+    const int err = errno;
+    iova_.release(iova);
+    throw Error(name() + ": VFIO_IOMMU_MAP_DMA of " + std::to_string(map.size >> 20) + " MiB failed: " + errno_str(err) +
+                (err == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: ulimit -l unlimited, or run as root)"
+                               : ""));
+  }
+  DmaRegion region{memory.data(), iova, memory.size()};
+  dma_.emplace(region.virt, DmaBlock{std::move(memory), iova});
+  return region;
+}
+
+void VfioBackend::dma_free(const DmaRegion& region) {
+  std::lock_guard<std::mutex> lock(dma_mu_);
+  const auto it = dma_.find(region.virt);
+  if (it == dma_.end() || it->second.iova != region.iova)
+    throw Error(name() + ": dma_free of a region that was never allocated");
+  unmap_dma(it->second.iova, it->second.memory.size());
+  dma_.erase(it);  // munmaps the hugepages
+}
+
+void VfioBackend::unmap_dma(uint64_t iova, uint64_t size) {
+  vfio_iommu_type1_dma_unmap unmap{};
+  unmap.argsz = sizeof unmap;
+  unmap.iova = iova;
+  unmap.size = size;
+  if (::ioctl(container_.get(), VFIO_IOMMU_UNMAP_DMA, &unmap) != 0)
+    log(LogLevel::kWarn, "%s: VFIO_IOMMU_UNMAP_DMA(iova 0x%llx) failed: %s", name().c_str(),
+        static_cast<unsigned long long>(iova), std::strerror(errno));
+  iova_.release(iova);
+}
+
+// --- Config space: the config region of the device fd. PCI is little-endian; assembling bytes keeps this
+// independent of the host's byte order.
+uint32_t VfioBackend::config_read(uint32_t offset, int width) {
+  if ((width != 1 && width != 2 && width != 4) || offset + uint64_t(width) > config_size_)
+    throw Error(name() + ": config_read(" + std::to_string(offset) + ", " + std::to_string(width) + ") out of range");
+  uint8_t b[4] = {};
+  const ssize_t n = ::pread(device_.get(), b, width, static_cast<off_t>(config_offset_ + offset));
+  if (n != width)
+    throw Error(name() + ": config space read at " + std::to_string(offset) + " failed: " + (n < 0 ? errno_str(errno) : "short read"));
+  uint32_t v = 0;
+  for (int i = width - 1; i >= 0; --i) v = v << 8 | b[i];
+  return v;
+}
+
+void VfioBackend::config_write(uint32_t offset, uint32_t value, int width) {
+  if ((width != 1 && width != 2 && width != 4) || offset + uint64_t(width) > config_size_)
+    throw Error(name() + ": config_write(" + std::to_string(offset) + ", " + std::to_string(width) + ") out of range");
+  uint8_t b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<uint8_t>(value >> (8 * i));
+  const ssize_t n = ::pwrite(device_.get(), b, width, static_cast<off_t>(config_offset_ + offset));
+  if (n != width)
+    throw Error(name() + ": config space write at " + std::to_string(offset) + " failed: " + (n < 0 ? errno_str(errno) : "short write"));
+}
+
+PciId VfioBackend::identity() {
+  return {static_cast<uint16_t>(config_read(pci::kVendorId, 2)), static_cast<uint16_t>(config_read(pci::kDeviceId, 2)),
+          config_read(pci::kClassRev, 4) >> 8};
+}
+
+// --- Time.
+void VfioBackend::delay_us(uint32_t us) {
+  timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+uint64_t VfioBackend::now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace nic::vfio

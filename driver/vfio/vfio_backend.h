@@ -1,0 +1,98 @@
+// The real-hardware backend: one PCI function through VFIO (Documentation/driver-api/vfio.rst).
+//
+// VFIO gives user space a device's regions (config space, BARs) through a device fd and puts the device
+// behind the IOMMU: the NIC can DMA only into memory we mapped for it (VFIO_IOMMU_MAP_DMA), at the IOVAs we
+// chose. Objects, as in the kernel doc: a *container* (/dev/vfio/vfio, one IOMMU context), a *group*
+// (/dev/vfio/<N>, the smallest set of devices the IOMMU can isolate) attached to the container, and the
+// *device* fd obtained from the group.
+//
+// Prerequisites (tools/setup `nicsetup status` checks them all): IOMMU on (intel_iommu=on or amd_iommu=on),
+// the device bound to vfio-pci, 2 MiB hugepages reserved and hugetlbfs mounted at /dev/hugepages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "driver/backend.h"
+#include "driver/vfio/hugepage.h"
+#include "driver/vfio/iova.h"
+#include "driver/vfio/sysfs.h"
+
+namespace nic::vfio {
+
+struct VfioOptions {
+  std::string sysfs_root = "/sys";            // tests point these at fake trees
+  std::string dev_root = "/dev";              // /dev/vfio/vfio and /dev/vfio/<group> live below it
+  std::string hugepage_dir = "/dev/hugepages";  // a hugetlbfs mount with 2 MiB pages
+};
+
+// Opens `pci_addr` ("0000:03:00.0" or "03:00.0"). Throws nic::Error with a one-line fix for every
+// misconfiguration: malformed address, no such device, not bound to vfio-pci, IOMMU off, group not viable,
+// vfio modules missing, permission denied.
+std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOptions& options = {});
+
+class VfioBackend final : public Backend {
+ public:
+  VfioBackend(const std::string& pci_addr, const VfioOptions& options);
+  ~VfioBackend() override;
+  VfioBackend(const VfioBackend&) = delete;
+  VfioBackend& operator=(const VfioBackend&) = delete;
+
+  uint32_t read32(uint32_t offset) override;
+  void write32(uint32_t offset, uint32_t value) override;
+
+  // Memory comes in whole 2 MiB hugepages (region.size is the rounded size); align may be at most 2 MiB.
+  DmaRegion dma_alloc(size_t bytes, size_t align) override;
+  void dma_free(const DmaRegion& region) override;
+
+  uint32_t config_read(uint32_t offset, int width) override;
+  void config_write(uint32_t offset, uint32_t value, int width) override;
+  PciId identity() override;
+
+  void delay_us(uint32_t us) override;
+  uint64_t now_ns() override;
+  std::string name() const override { return "vfio:" + addr_; }
+
+  int iommu_group() const { return group_number_; }
+
+ private:
+  // BAR0 mapped from the device fd; munmapped on destruction (also when the constructor throws later on).
+  struct BarMapping {
+    BarMapping() = default;
+    BarMapping(const BarMapping&) = delete;
+    BarMapping& operator=(const BarMapping&) = delete;
+    ~BarMapping();
+    volatile uint8_t* base = nullptr;
+    size_t size = 0;
+  };
+  struct DmaBlock {
+    HugepageMemory memory;
+    uint64_t iova = 0;
+  };
+
+  void open_container_and_group();
+  void open_device();
+  void unmap_dma(uint64_t iova, uint64_t size);
+
+  std::string addr_;
+  VfioOptions options_;
+  int group_number_ = -1;
+
+  // Declaration order is teardown order reversed: DMA blocks go first, the container last.
+  Fd container_;
+  Fd group_;
+  Fd device_;
+  uint64_t config_offset_ = 0;
+  uint64_t config_size_ = 0;
+  BarMapping bar0_;
+
+  std::mutex dma_mu_;
+  IovaSpace iova_;
+  std::map<void*, DmaBlock> dma_;  // by virtual address
+};
+
+}  // namespace nic::vfio

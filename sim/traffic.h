@@ -1,0 +1,60 @@
+// Traffic sources for the simulated wire: a generator that sends frames to an endpoint at a given rate
+// (line rate by default), and (in world.h) Sink, which counts and keeps what a port transmits.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "sim/world.h"
+
+namespace sim {
+
+struct TrafficSpec {
+  uint32_t frame_size = 60;                 // bytes without FCS (60 → 64 B on the wire + 20 B preamble/IFG)
+  uint64_t count = UINT64_MAX;              // frames to send
+  double rate_pps = 0;                      // 0 = 10G line rate for this frame size
+  uint8_t dst_mac[6] = {0x02, 0x53, 0x49, 0x4d, 0x00, 0x00};
+  uint8_t src_mac[6] = {0x02, 0x54, 0x47, 0x45, 0x4e, 0x00};  // "TGEN"
+};
+
+// Sends frames carrying a 32-bit sequence number at byte 14 (after the Ethernet header, ethertype 0x88B5).
+class TrafficGen final : public EventTarget {
+ public:
+  TrafficGen(World& world, Endpoint* dst, TrafficSpec spec) : world_(world), dst_(dst), spec_(spec) {
+    const double line = 1e12 / static_cast<double>(wire_time_ps(world.params(), spec.frame_size));
+    const double pps = spec.rate_pps > 0 && spec.rate_pps < line ? spec.rate_pps : line;
+    interval_ps_ = static_cast<uint64_t>(1e12 / pps);
+  }
+  void start(uint64_t at_ns) {
+    next_ps_ = at_ns * 1000;
+    world_.schedule(at_ns, this, 0);
+  }
+  void on_event(uint32_t, uint64_t) override {
+    // Emit every frame due by now in one event (cheap at line rate), then sleep until the next one.
+    const uint64_t now_ps = world_.now() * 1000;
+    while (sent_ < spec_.count && next_ps_ <= now_ps) {
+      Bytes f(spec_.frame_size, 0);
+      std::memcpy(f.data(), spec_.dst_mac, 6);
+      std::memcpy(f.data() + 6, spec_.src_mac, 6);
+      f[12] = 0x88;
+      f[13] = 0xB5;
+      const uint32_t seq = static_cast<uint32_t>(sent_);
+      std::memcpy(f.data() + 14, &seq, 4);
+      dst_->receive(std::move(f), next_ps_ / 1000);
+      ++sent_;
+      next_ps_ += interval_ps_;
+    }
+    if (sent_ < spec_.count) world_.schedule((next_ps_ + 999) / 1000, this, 0);
+  }
+  uint64_t sent() const { return sent_; }
+
+ private:
+  World& world_;
+  Endpoint* dst_;
+  TrafficSpec spec_;
+  uint64_t interval_ps_ = 0;
+  uint64_t next_ps_ = 0;
+  uint64_t sent_ = 0;
+};
+
+}  // namespace sim

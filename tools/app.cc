@@ -1,0 +1,235 @@
+#include "tools/app.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "driver/error.h"
+#include "driver/log.h"
+#include "tools/open_backend.h"
+
+namespace app {
+
+// ---------------------------------------------------------------------------------------------------------
+void Flags::add(const std::string& name, std::string default_value, std::string help) {
+  flags_[name] = Flag{std::move(default_value), std::move(help), false};
+  order_.push_back(name);
+}
+void Flags::add_bool(const std::string& name, std::string help) {
+  flags_[name] = Flag{"", std::move(help), true};
+  order_.push_back(name);
+}
+
+bool Flags::parse(int argc, char** argv) {
+  add_bool("help", "print this help and exit");
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) {
+      positional.push_back(a);
+      continue;
+    }
+    a = a.substr(2);
+    std::string value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      has_value = true;
+    }
+    auto it = flags_.find(a);
+    if (it == flags_.end()) {
+      std::fprintf(stderr, "%s: unknown flag --%s (try --help)\n", program_.c_str(), a.c_str());
+      exit_code_ = 2;
+      return false;
+    }
+    if (it->second.is_bool) {
+      it->second.value = has_value ? value : "1";
+    } else if (has_value) {
+      it->second.value = value;
+    } else if (i + 1 < argc) {
+      it->second.value = argv[++i];
+    } else {
+      std::fprintf(stderr, "%s: flag --%s needs a value\n", program_.c_str(), a.c_str());
+      exit_code_ = 2;
+      return false;
+    }
+  }
+  if (on("help")) {
+    std::printf("usage: %s\n\nflags:\n", synopsis_.c_str());
+    for (const std::string& n : order_) {
+      const Flag& f = flags_[n];
+      std::printf("  --%-14s %s%s\n", n.c_str(), f.help.c_str(),
+                  f.is_bool || f.value.empty() ? "" : (" (default: " + f.value + ")").c_str());
+    }
+    exit_code_ = 0;
+    return false;
+  }
+  return true;
+}
+
+std::string Flags::str(const std::string& name) const { return flags_.at(name).value; }
+bool Flags::on(const std::string& name) const {
+  const std::string& v = flags_.at(name).value;
+  return !v.empty() && v != "0" && v != "false";
+}
+uint64_t Flags::u64(const std::string& name) const {
+  const std::string& v = flags_.at(name).value;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long x = std::strtoull(v.c_str(), &end, 0);
+  if (v.empty() || *end != '\0' || errno != 0 || v[0] == '-')
+    throw nic::Error("--" + name + ": '" + v + "' is not a non-negative integer");
+  return x;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void add_port_flags(Flags& f, const std::string& default_ports) {
+  f.add("ports", default_ports,
+        "comma-separated ports: a PCI address (VFIO, e.g. 0000:03:00.0) or 'sim' (simulated 82599)");
+  f.add("rx-ring", "512", "rx descriptors per queue (power of two, 8..8192)");
+  f.add("tx-ring", "512", "tx descriptors per queue (power of two, 8..8192)");
+  f.add("link-timeout", "10000", "ms to wait for link at start (0 = don't wait)");
+  f.add("sim-mode", "realtime",
+        "simulated ports: 'realtime' (virtual time follows the clock; a slow driver drops) or 'virtual' (fixed "
+        "1 us steps, as fast as the host runs; stats per virtual second)");
+  f.add("user", "", "after init, drop root privileges to this user (name or uid:gid)");
+}
+
+PortOptions port_options_from(const Flags& f) {
+  PortOptions o;
+  o.device.rx_ring_size = static_cast<uint32_t>(f.u64("rx-ring"));
+  o.device.tx_ring_size = static_cast<uint32_t>(f.u64("tx-ring"));
+  o.device.link_timeout_ms = static_cast<uint32_t>(f.u64("link-timeout"));
+  const std::string mode = f.str("sim-mode");
+  if (mode == "realtime") o.sim_mode = sim::Runner::Mode::kRealTime;
+  else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
+  else throw nic::Error("--sim-mode: '" + mode + "' is neither 'realtime' nor 'virtual'");
+  o.drop_to = f.str("user");
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const PortOptions& opt) {
+  if (specs.empty()) throw nic::Error("no ports given (--ports)");
+  auto ps = std::make_unique<PortSet>();
+  std::vector<sim::SimNic*> sims;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i] == "sim") {
+      sim::IxgbeConfig c;
+      c.name = "sim:" + std::to_string(sims.size());
+      c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(sims.size())};
+      auto nic = std::make_unique<sim::SimNic>(ps->world, c);
+      sims.push_back(nic.get());
+      ps->backends.push_back(std::move(nic));
+    } else {
+      ps->backends.push_back(open_backend(specs[i]));
+    }
+    ps->names.push_back(ps->backends.back()->name());
+  }
+  // Wire the simulated ports before init so links come up during it.
+  switch (opt.wiring) {
+    case SimWiring::kPairCabled:
+      if (sims.size() == 2) {
+        sims[0]->device().connect(&sims[1]->device());
+        sims[1]->device().connect(&sims[0]->device());
+        break;
+      }
+      [[fallthrough]];
+    case SimWiring::kSinkOnly:
+    case SimWiring::kTrafficIn:
+      for (sim::SimNic* s : sims) {
+        ps->sinks.push_back(std::make_unique<sim::Sink>());
+        ps->sinks.back()->keep = false;
+        s->device().connect(ps->sinks.back().get());
+      }
+      break;
+  }
+  if (!sims.empty()) ps->runner = std::make_unique<sim::Runner>(ps->world, opt.sim_mode);
+  for (auto& b : ps->backends) ps->devices.push_back(nic::open_device(*b, opt.device));
+  if (opt.wiring == SimWiring::kTrafficIn) {
+    for (sim::SimNic* s : sims) {
+      sim::TrafficSpec spec = opt.traffic;
+      std::copy(s->device().config().mac.begin(), s->device().config().mac.end(), spec.dst_mac);
+      ps->generators.push_back(std::make_unique<sim::TrafficGen>(ps->world, &s->device(), spec));
+      ps->generators.back()->start(ps->world.now());
+    }
+  }
+  if (!opt.drop_to.empty()) drop_privileges_to(opt.drop_to);
+  return ps;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+StatsPrinter::StatsPrinter(PortSet& ports)
+    : ports_(ports), last_ns_(ports.now_ns()), totals_(ports.devices.size()), last_(ports.devices.size()) {}
+
+bool StatsPrinter::maybe_print() {
+  const uint64_t now = ports_.now_ns();
+  if (now - last_ns_ < 1'000'000'000ull) return false;
+  const double secs = static_cast<double>(now - last_ns_) / 1e9;
+  last_ns_ = now;
+  for (size_t i = 0; i < ports_.devices.size(); ++i) {
+    nic::DeviceStats s;
+    ports_.devices[i]->read_stats(s);
+    PortCounters& t = totals_[i];
+    t.rx_packets += s.rx_packets;
+    t.tx_packets += s.tx_packets;
+    t.rx_bytes += s.rx_bytes;
+    t.tx_bytes += s.tx_bytes;
+    t.rx_missed += s.rx_missed + s.rx_no_desc;
+    // ixy's figures: Mbit/s include the 20 bytes of preamble and inter-frame gap per frame.
+    auto mbit = [&](uint64_t bytes, uint64_t pkts) { return (static_cast<double>(bytes) + pkts * 20.0) * 8 / 1e6 / secs; };
+    std::printf("[%s] RX: %.2f Mpps, %.0f Mbit/s, %.2f Mpps dropped\n", ports_.names[i].c_str(),
+                static_cast<double>(s.rx_packets) / 1e6 / secs, mbit(s.rx_bytes, s.rx_packets),
+                static_cast<double>(s.rx_missed + s.rx_no_desc) / 1e6 / secs);
+    std::printf("[%s] TX: %.2f Mpps, %.0f Mbit/s\n", ports_.names[i].c_str(),
+                static_cast<double>(s.tx_packets) / 1e6 / secs, mbit(s.tx_bytes, s.tx_packets));
+  }
+  std::fflush(stdout);
+  return true;
+}
+
+void StatsPrinter::print_totals() {
+  for (size_t i = 0; i < ports_.devices.size(); ++i) {
+    const PortCounters& t = totals_[i];
+    std::printf("[%s] total: rx %llu packets (%llu dropped by the device), tx %llu packets\n", ports_.names[i].c_str(),
+                static_cast<unsigned long long>(t.rx_packets), static_cast<unsigned long long>(t.rx_missed),
+                static_cast<unsigned long long>(t.tx_packets));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+}  // namespace
+
+bool stop_requested() { return g_stop != 0; }
+void install_signal_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+int run_main(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const nic::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace app

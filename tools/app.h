@@ -1,0 +1,113 @@
+// Shared plumbing for the apps: command-line flags, opening ports on any backend, pumping the simulator,
+// and ixy-style per-second statistics.
+//
+// A port is named on the command line: a PCI address (0000:03:00.0) means real hardware through VFIO;
+// `sim` means a simulated 82599 in this process. Simulated ports are wired by the app (`SimWiring`).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/device.h"
+#include "sim/runner.h"
+#include "sim/sim_backend.h"
+#include "sim/traffic.h"
+#include "sim/world.h"
+
+namespace app {
+
+// Minimal flag parser: --name=value, --name value, --flag. Unknown flags are errors.
+class Flags {
+ public:
+  Flags(std::string program, std::string synopsis) : program_(std::move(program)), synopsis_(std::move(synopsis)) {}
+  void add(const std::string& name, std::string default_value, std::string help);
+  void add_bool(const std::string& name, std::string help);
+  // Returns false (after printing why, or the help text) when the program should exit; sets exit_code.
+  bool parse(int argc, char** argv);
+  int exit_code() const { return exit_code_; }
+  std::string str(const std::string& name) const;
+  uint64_t u64(const std::string& name) const;  // throws nic::Error on a malformed number
+  bool on(const std::string& name) const;
+  std::vector<std::string> positional;
+
+ private:
+  struct Flag {
+    std::string value, help;
+    bool is_bool;
+  };
+  std::string program_, synopsis_;
+  std::map<std::string, Flag> flags_;
+  std::vector<std::string> order_;
+  int exit_code_ = 0;
+};
+
+// How simulated ports are connected, per app.
+enum class SimWiring {
+  kPairCabled,    // sim ports 0 and 1 cabled to each other
+  kTrafficIn,     // each sim port: a line-rate traffic generator in, a sink on its tx
+  kSinkOnly,      // each sim port: tx into a sink, nothing in
+};
+
+struct PortSet {
+  sim::World world;
+  std::vector<std::unique_ptr<nic::Backend>> backends;
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<nic::Device>> devices;
+  std::vector<std::unique_ptr<sim::Sink>> sinks;
+  std::vector<std::unique_ptr<sim::TrafficGen>> generators;
+  std::unique_ptr<sim::Runner> runner;  // set when any port is simulated
+
+  void pump() {
+    if (runner) runner->pump();
+  }
+  uint64_t now_ns() { return backends.at(0)->now_ns(); }
+};
+
+struct PortOptions {
+  nic::DeviceConfig device;
+  SimWiring wiring = SimWiring::kPairCabled;
+  sim::TrafficSpec traffic;
+  sim::Runner::Mode sim_mode = sim::Runner::Mode::kRealTime;
+  std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
+};
+
+// Opens every named port. Throws nic::Error with a one-line message on any failure.
+std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const PortOptions& opt);
+
+// Per-port counters as ixy prints them.
+struct PortCounters {
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_missed = 0;
+};
+
+// Prints "[name] RX: x Mpps, y Mbit/s (... missed)" lines for every port once per (device) second.
+class StatsPrinter {
+ public:
+  explicit StatsPrinter(PortSet& ports);
+  // Call often; prints when a second has passed on the ports' clock. Returns true when it printed.
+  bool maybe_print();
+  void print_totals();
+  const std::vector<PortCounters>& totals() const { return totals_; }
+
+ private:
+  PortSet& ports_;
+  uint64_t last_ns_;
+  std::vector<PortCounters> totals_, last_;
+};
+
+// Runs `body` and turns nic::Error into a one-line message and exit status 1.
+int run_main(const std::function<int()>& body);
+
+// Common flags every packet app takes.
+void add_port_flags(Flags& f, const std::string& default_ports);
+PortOptions port_options_from(const Flags& f);
+std::vector<std::string> split(const std::string& s, char sep);
+
+// Stop flag set by SIGINT/SIGTERM.
+bool stop_requested();
+void install_signal_handlers();
+
+}  // namespace app

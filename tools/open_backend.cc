@@ -1,0 +1,20 @@
+#include "tools/open_backend.h"
+
+#include "driver/log.h"
+#include "driver/vfio/privileges.h"
+#include "driver/vfio/vfio_backend.h"
+
+namespace app {
+
+std::unique_ptr<nic::Backend> open_backend(const std::string& pci_address) {
+  return nic::vfio::open_vfio(pci_address);
+}
+
+void drop_privileges_to(const std::string& user) {
+  const nic::vfio::UserIds ids = nic::vfio::parse_user(user);
+  nic::vfio::drop_privileges(ids.uid, ids.gid);
+  nic::log(nic::LogLevel::kInfo, "dropped privileges to uid %u gid %u", static_cast<unsigned>(ids.uid),
+           static_cast<unsigned>(ids.gid));
+}
+
+}  // namespace app
