@@ -56,6 +56,12 @@ class Device {
   // Takes a prefix of `pkts` for transmission on `queue`; taken handles become empty. Returns its length.
   virtual size_t tx_batch(uint16_t queue, std::span<Packet> pkts) = 0;
 
+  // Stops the device's DMA (receive off, queues disabled) and returns every buffer its rings hold to the
+  // buffers' pools. Afterwards rx/tx do nothing. Apps whose devices forward into each other call it on all
+  // of them before destroying any (a tx ring may hold buffers from another device's pool); destruction
+  // calls it too.
+  virtual void shutdown() = 0;
+
   // Accumulates the device's clear-on-read counters into `stats`.
   virtual void read_stats(DeviceStats& stats) = 0;
   virtual LinkStatus link() = 0;

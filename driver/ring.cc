@@ -33,9 +33,13 @@ RxRing::RxRing(Backend& backend, Mempool& pool, uint32_t size, uint32_t tail_reg
       tail_reg_(tail_reg) {}
 
 RxRing::~RxRing() {
+  release_all();
+  backend_.dma_free(ring_);
+}
+
+void RxRing::release_all() {
   for (PktBuf*& b : bufs_)
     if (b) pool_.free(std::exchange(b, nullptr));
-  backend_.dma_free(ring_);
 }
 
 uint32_t RxRing::fill() {
@@ -106,9 +110,14 @@ TxRing::TxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
       tail_reg_(tail_reg) {}
 
 TxRing::~TxRing() {
+  release_all();
+  backend_.dma_free(ring_);
+}
+
+void TxRing::release_all() {
   for (PktBuf*& b : bufs_)
     if (b) b->pool->free(std::exchange(b, nullptr));
-  backend_.dma_free(ring_);
+  clean_ = tail_;
 }
 
 uint32_t TxRing::reclaim() {

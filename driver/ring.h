@@ -45,6 +45,9 @@ class RxRing {
   // Receives up to out.size() frames. Entries of `out` must be empty. One tail write if anything arrived.
   size_t rx_batch(std::span<Packet> out);
 
+  // Returns every posted buffer to the pool (the device must no longer be using the ring).
+  void release_all();
+
   const RingStats& stats() const { return stats_; }
   Mempool& pool() { return pool_; }
 
@@ -83,6 +86,8 @@ class TxRing {
 
   // Returns buffers of descriptors the device has completed to their pools; returns how many.
   uint32_t reclaim();
+  // Returns every buffer still on the ring to its pool, completed or not (the device must be stopped).
+  void release_all();
   // Descriptors handed to the device and not yet reclaimed.
   uint32_t in_flight() const { return (tail_ - clean_) & mask_; }
 

@@ -173,20 +173,25 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
 StatsPrinter::StatsPrinter(PortSet& ports)
     : ports_(ports), last_ns_(ports.now_ns()), totals_(ports.devices.size()), last_(ports.devices.size()) {}
 
+nic::DeviceStats StatsPrinter::sample(size_t i) {
+  nic::DeviceStats s;
+  ports_.devices[i]->read_stats(s);
+  PortCounters& t = totals_[i];
+  t.rx_packets += s.rx_packets;
+  t.tx_packets += s.tx_packets;
+  t.rx_bytes += s.rx_bytes;
+  t.tx_bytes += s.tx_bytes;
+  t.rx_missed += s.rx_missed + s.rx_no_desc;
+  return s;
+}
+
 bool StatsPrinter::maybe_print() {
   const uint64_t now = ports_.now_ns();
   if (now - last_ns_ < 1'000'000'000ull) return false;
   const double secs = static_cast<double>(now - last_ns_) / 1e9;
   last_ns_ = now;
   for (size_t i = 0; i < ports_.devices.size(); ++i) {
-    nic::DeviceStats s;
-    ports_.devices[i]->read_stats(s);
-    PortCounters& t = totals_[i];
-    t.rx_packets += s.rx_packets;
-    t.tx_packets += s.tx_packets;
-    t.rx_bytes += s.rx_bytes;
-    t.tx_bytes += s.tx_bytes;
-    t.rx_missed += s.rx_missed + s.rx_no_desc;
+    const nic::DeviceStats s = sample(i);
     // ixy's figures: Mbit/s include the 20 bytes of preamble and inter-frame gap per frame.
     auto mbit = [&](uint64_t bytes, uint64_t pkts) { return (static_cast<double>(bytes) + pkts * 20.0) * 8 / 1e6 / secs; };
     std::printf("[%s] RX: %.2f Mpps, %.0f Mbit/s, %.2f Mpps dropped\n", ports_.names[i].c_str(),
@@ -201,6 +206,7 @@ bool StatsPrinter::maybe_print() {
 
 void StatsPrinter::print_totals() {
   for (size_t i = 0; i < ports_.devices.size(); ++i) {
+    sample(i);  // the last partial second
     const PortCounters& t = totals_[i];
     std::printf("[%s] total: rx %llu packets (%llu dropped by the device), tx %llu packets\n", ports_.names[i].c_str(),
                 static_cast<unsigned long long>(t.rx_packets), static_cast<unsigned long long>(t.rx_missed),

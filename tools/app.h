@@ -61,10 +61,19 @@ struct PortSet {
   std::vector<std::unique_ptr<sim::TrafficGen>> generators;
   std::unique_ptr<sim::Runner> runner;  // set when any port is simulated
 
+  // Devices may hold each other's buffers (forwarding): stop them all before destroying any.
+  ~PortSet() {
+    for (auto& d : devices) d->shutdown();
+  }
+
   void pump() {
     if (runner) runner->pump();
   }
   uint64_t now_ns() { return backends.at(0)->now_ns(); }
+  // Simulated ports: let frames already on the wire arrive (at most `limit_ns` of virtual time).
+  void settle(uint64_t limit_ns = 10'000'000) {
+    if (runner) world.run_idle(limit_ns);
+  }
 };
 
 struct PortOptions {
@@ -93,6 +102,7 @@ class StatsPrinter {
   const std::vector<PortCounters>& totals() const { return totals_; }
 
  private:
+  nic::DeviceStats sample(size_t port);  // reads (and so clears) the device counters, adds them to totals
   PortSet& ports_;
   uint64_t last_ns_;
   std::vector<PortCounters> totals_, last_;

@@ -68,14 +68,14 @@ int main(int argc, char** argv) {
       else ps->backends[0]->delay_us(10);
       dev.tx_batch(0, {});
     }
-    stats.maybe_print();
+    ps->settle();
     stats.print_totals();
     std::printf("sent %llu packets\n", static_cast<unsigned long long>(seq));
     if (!ps->sinks.empty())
       std::printf("simulated wire: %llu frames arrived at the sink\n", static_cast<unsigned long long>(ps->sinks[0]->frames));
-    // Descriptors the device never completed (link down?) still hold buffers: the device's teardown
-    // returns them, and must happen before the pool goes.
-    if (pool.in_use() != 0) ps->devices.clear();
+    // Descriptors the device never completed (link down?) still hold buffers of `pool`: stop the device,
+    // which returns them, before the pool goes out of scope.
+    dev.shutdown();
     return 0;
   });
 }

@@ -52,18 +52,23 @@ IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
   wait_for_link();
 }
 
-IxgbeDevice::~IxgbeDevice() { stop(); }
+IxgbeDevice::~IxgbeDevice() { shutdown(); }
 
-// Quiesce DMA before the rings and pools are freed: receive path off, queues disabled.
-void IxgbeDevice::stop() {
+// Quiesce DMA before buffers leave the rings: receive path off, queues disabled; then every buffer the
+// rings hold goes back to its pool.
+void IxgbeDevice::shutdown() {
+  if (!running_) return;
+  running_ = false;
   try {
     mmio_.clear_bits(RXCTRL, rxctrl::kRxEnable.mask());
     for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.clear_bits(RXDCTL, q, rxdctl::kEnable.mask());
     for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.clear_bits(TXDCTL, q, txdctl::kEnable.mask());
     disable_interrupts();
   } catch (const std::exception& e) {
-    log(LogLevel::kWarn, "%s: stop: %s", backend_.name().c_str(), e.what());
+    log(LogLevel::kWarn, "%s: shutdown: %s", backend_.name().c_str(), e.what());
   }
+  for (auto& r : rx_) r->release_all();
+  for (auto& t : tx_) t->release_all();
 }
 
 // §4.6.3.1: mask all interrupts, then clear pending causes (EICR clears on read).

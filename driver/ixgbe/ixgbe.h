@@ -18,11 +18,12 @@ class IxgbeDevice final : public Device {
   ~IxgbeDevice() override;
 
   size_t rx_batch(uint16_t queue, std::span<Packet> out) override {
-    return queue < rx_.size() ? rx_[queue]->rx_batch(out) : 0;
+    return queue < rx_.size() && running_ ? rx_[queue]->rx_batch(out) : 0;
   }
   size_t tx_batch(uint16_t queue, std::span<Packet> pkts) override {
-    return queue < tx_.size() ? tx_[queue]->tx_batch(pkts) : 0;
+    return queue < tx_.size() && running_ ? tx_[queue]->tx_batch(pkts) : 0;
   }
+  void shutdown() override;
   void read_stats(DeviceStats& stats) override;
   LinkStatus link() override;
   MacAddr mac() override;
@@ -48,7 +49,6 @@ class IxgbeDevice final : public Device {
   void start_rx_queue(uint16_t q);  // §4.6.7.1
   void start_tx_queue(uint16_t q);  // §4.6.8.1
   void wait_for_link();
-  void stop();
 
   Backend& backend_;
   Mmio mmio_;
@@ -56,6 +56,7 @@ class IxgbeDevice final : public Device {
   std::vector<std::unique_ptr<Mempool>> pools_;
   std::vector<std::unique_ptr<RxRing>> rx_;
   std::vector<std::unique_ptr<TxRing>> tx_;
+  bool running_ = true;
 };
 
 }  // namespace nic::ixgbe
