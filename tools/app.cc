@@ -111,6 +111,9 @@ PortOptions port_options_from(const Flags& f) {
   o.device.rx_ring_size = static_cast<uint32_t>(f.u64("rx-ring"));
   o.device.tx_ring_size = static_cast<uint32_t>(f.u64("tx-ring"));
   o.device.link_timeout_ms = static_cast<uint32_t>(f.u64("link-timeout"));
+  for (const char* ring : {"rx-ring", "tx-ring"})
+    if (!nic::valid_ring_size(static_cast<uint32_t>(f.u64(ring))) || f.u64(ring) > nic::kMaxRingSize)
+      throw nic::Error(std::string("--") + ring + " " + f.str(ring) + ": must be a power of two in 8..8192");
   const std::string mode = f.str("sim-mode");
   if (mode == "realtime") o.sim_mode = sim::Runner::Mode::kRealTime;
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
