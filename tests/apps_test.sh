@@ -3,6 +3,7 @@
 set -euo pipefail
 fwd="$1"
 pktgen="$2"
+selftest="$3"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$fwd" --help | grep -q -- "--ports" || fail "fwd --help"
@@ -29,4 +30,19 @@ grep -q "(0 dropped by the device)" <<<"$out" || fail "fwd should not drop in vi
 out=$("$fwd" --seconds 1 --sim-mode virtual --frame-size 1514 2>&1)
 grep -qE "\[sim:0\] RX: 0.81 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd per-second stats: $out"
 grep -qE "\[sim:1\] TX: 0.81 Mpps, 10000 Mbit/s" <<<"$out" || fail "fwd per-second tx stats: $out"
+# selftest: loopback on two simulated ports; then again after dropping root (the process keeps working).
+out=$("$selftest" --ports sim,sim --count 2000 2>&1) || fail "selftest: $out"
+[ "$(grep -c '^sim:[0-9]: PASS$' <<<"$out")" -eq 2 ] || fail "selftest per-port PASS: $out"
+if [ "$(id -u)" -eq 0 ]; then
+  out=$("$selftest" --count 500 --user 65534:65534 2>&1) || fail "selftest after privilege drop: $out"
+  grep -q "dropped privileges to uid 65534 gid 65534" <<<"$out" || fail "no privilege drop: $out"
+  grep -q "selftest: PASS" <<<"$out" || fail "selftest as nobody: $out"
+else
+  out=$("$selftest" --count 500 --user 65534:65534 2>&1) && fail "privilege drop without root must fail"
+  grep -q "not running as root" <<<"$out" || fail "privilege drop error: $out"
+fi
+set +e
+out=$("$selftest" --user no-such-user-here 2>&1); [ $? -eq 1 ] || fail "unknown user must exit 1"
+set -e
+grep -q "unknown user" <<<"$out" || fail "unknown user message: $out"
 echo "apps OK"

@@ -168,8 +168,12 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
       ps->generators.back()->start(ps->world.now());
     }
   }
-  if (!opt.drop_to.empty()) drop_privileges_to(opt.drop_to);
+  ps->drop_to = opt.drop_to;
   return ps;
+}
+
+void PortSet::finish_setup() {
+  if (!drop_to.empty()) drop_privileges_to(drop_to);
 }
 
 // ---------------------------------------------------------------------------------------------------------

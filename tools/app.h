@@ -60,6 +60,11 @@ struct PortSet {
   std::vector<std::unique_ptr<sim::Sink>> sinks;
   std::vector<std::unique_ptr<sim::TrafficGen>> generators;
   std::unique_ptr<sim::Runner> runner;  // set when any port is simulated
+  std::string drop_to;                  // --user: applied by finish_setup()
+
+  // Drops root privileges if --user asked for it. Apps call it once every device is open and every
+  // mempool they need is allocated (DMA mappings made later would count against the new user's limits).
+  void finish_setup();
 
   // Devices may hold each other's buffers (forwarding): stop them all before destroying any.
   ~PortSet() {

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     opt.wiring = app::SimWiring::kTrafficIn;
     opt.traffic.frame_size = static_cast<uint32_t>(frame);
     auto ps = app::open_ports(ports, opt);
+    ps->finish_setup();
     app::install_signal_handlers();
     nic::Device& a = *ps->devices[0];
     nic::Device& b = *ps->devices.back();

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
         all.push_back(std::move(p));
       }
     }
+    ps->finish_setup();
     std::vector<nic::Packet> bufs(batch);
     app::StatsPrinter stats(*ps);
     const uint64_t t0 = ps->now_ns();

@@ -26,11 +26,10 @@ std::string hex16(uint16_t v) {
 }
 
 // open(2) of a VFIO character device, with the likely cause spelled out.
-Fd open_vfio_node(const std::string& path, const std::string& addr) {
+Fd open_vfio_node(const std::string& path, const std::string& addr, bool container) {
   Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (fd.valid()) return fd;
   const int err = errno;
-  const bool container = path.size() >= 11 && path.compare(path.size() - 11, 11, "/vfio/vfio") == 0;
   if (err == ENOENT && container)
     throw Error(path + " does not exist: the vfio-pci module is not loaded (modprobe vfio-pci)");
   if (err == ENOENT)
@@ -42,7 +41,7 @@ Fd open_vfio_node(const std::string& path, const std::string& addr) {
                 "(chown $USER " + path + ") and enough locked memory (ulimit -l unlimited)");
   }
   if (err == EBUSY)
-    throw Error(path + " is busy: another process (driver instance or VM) already uses IOMMU group of " + addr);
+    throw Error(path + " is busy: another process (driver instance or VM) already uses the IOMMU group of " + addr);
   throw Error("cannot open " + path + ": " + errno_str(err));
 }
 
@@ -124,8 +123,8 @@ VfioBackend::VfioBackend(const std::string& pci_addr, const VfioOptions& options
 void VfioBackend::open_container_and_group() {
   const std::string vfio_dir = options_.dev_root + "/vfio/";
   const std::string group_path = vfio_dir + std::to_string(group_number_);
-  container_ = open_vfio_node(vfio_dir + "vfio", addr_);
-  group_ = open_vfio_node(group_path, addr_);
+  container_ = open_vfio_node(vfio_dir + "vfio", addr_, /*container=*/true);
+  group_ = open_vfio_node(group_path, addr_, /*container=*/false);
 
   const int version = ::ioctl(container_.get(), VFIO_GET_API_VERSION);
   if (version != VFIO_API_VERSION)
