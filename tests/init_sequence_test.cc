@@ -53,17 +53,18 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
     EXPECT_CALL(mock_, read32(RDRXCTL.at())).RetiresOnSaturation();
     // §4.6.4 link setup: AN restart
     EXPECT_CALL(mock_, write32(AUTOC.at(), testing::Truly([](uint32_t v) { return (v & autoc::kAnRestart.mask()) != 0; }))).RetiresOnSaturation();
-    // §4.6.7 rx: RXEN off first, CRC strip, descriptor type, ring base, no-snoop disable, DCA bit 12 cleared
+    // §4.6.7 rx: RXEN off first, CRC strip, per-queue setup, no-snoop disable, DCA bit 12 cleared
     EXPECT_CALL(mock_, write32(RXCTRL.at(), 0)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(RDRXCTL.at(), testing::Truly([](uint32_t v) {
                                  return (v & rdrxctl::kCrcStrip.mask()) && rdrxctl::kRscFirstSize.get(v) == 0 &&
                                         (v & rdrxctl::kRscAckC.mask()) && (v & rdrxctl::kFcoeWriteFix.mask());
                                }))).RetiresOnSaturation();
+    // §4.6.7.1 per queue: ring base and length, then SRRCTL (buffer size, descriptor type)
+    EXPECT_CALL(mock_, write32(RDBAL.at(0), _)).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(RDLEN.at(0), 512 * 16)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(SRRCTL.at(0), testing::Truly([](uint32_t v) {
                                  return srrctl::kDescType.get(v) == 1 && (v & srrctl::kDropEnable.mask());
                                }))).RetiresOnSaturation();
-    EXPECT_CALL(mock_, write32(RDBAL.at(0), _)).RetiresOnSaturation();
-    EXPECT_CALL(mock_, write32(RDLEN.at(0), 512 * 16)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(CTRL_EXT.at(), testing::Truly([](uint32_t v) { return (v & ctrl_ext::kNoSnoopDisable.mask()) != 0; }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(DCA_RXCTRL.at(0), testing::Truly([](uint32_t v) { return (v & (1u << 12)) == 0; }))).RetiresOnSaturation();
     // §4.6.8 tx: CRC + padding, DTXMXSZRQ 12-bit, arbiter on, thresholds, then DMATXCTL.TE

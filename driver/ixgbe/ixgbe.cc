@@ -11,9 +11,10 @@ namespace {
 
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 1'000'000;
-constexpr uint32_t kQueueEnableTimeoutUs = 100'000;
-constexpr uint32_t kLinkPollUs = 10'000;
-constexpr uint32_t kMaxFrame = 1518;  // MAXFRS default; no jumbo frames yet
+
+const QueueLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
+                          rxdctl::kEnable.mask(), kMaxQueues, RAL, RAH};
+static_assert(rxdctl::kEnable.mask() == txdctl::kEnable.mask());
 
 }  // namespace
 
@@ -25,13 +26,7 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 }
 
 IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
-    : backend_(backend), mmio_(backend), config_(config) {
-  if (config.rx_queues == 0 || config.rx_queues > kMaxQueues || config.tx_queues == 0 ||
-      config.tx_queues > kMaxQueues)
-    throw Error("ixgbe: queue counts must be 1.." + std::to_string(kMaxQueues));
-  if (!valid_ring_size(config.rx_ring_size) || !valid_ring_size(config.tx_ring_size))
-    throw Error("ixgbe: ring sizes must be powers of two in 8..8192 (got rx " + std::to_string(config.rx_ring_size) +
-                ", tx " + std::to_string(config.tx_ring_size) + ")");
+    : AdvDevice(backend, config, kLayout, "ixgbe") {
   log(LogLevel::kInfo, "%s: initializing 82599 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
       config.tx_queues);
   disable_interrupts();
@@ -52,23 +47,10 @@ IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
   wait_for_link();
 }
 
-IxgbeDevice::~IxgbeDevice() { shutdown(); }
-
-// Quiesce DMA before buffers leave the rings: receive path off, queues disabled; then every buffer the
-// rings hold goes back to its pool.
-void IxgbeDevice::shutdown() {
-  if (!running_) return;
-  running_ = false;
-  try {
-    mmio_.clear_bits(RXCTRL, rxctrl::kRxEnable.mask());
-    for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.clear_bits(RXDCTL, q, rxdctl::kEnable.mask());
-    for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.clear_bits(TXDCTL, q, txdctl::kEnable.mask());
-    disable_interrupts();
-  } catch (const std::exception& e) {
-    log(LogLevel::kWarn, "%s: shutdown: %s", backend_.name().c_str(), e.what());
-  }
-  for (auto& r : rx_) r->release_all();
-  for (auto& t : tx_) t->release_all();
+// Before the rings give their buffers back: receive path off, interrupts off (queues are disabled next).
+void IxgbeDevice::stop_dma() {
+  mmio_.clear_bits(RXCTRL, rxctrl::kRxEnable.mask());
+  disable_interrupts();
 }
 
 // §4.6.3.1: mask all interrupts, then clear pending causes (EICR clears on read).
@@ -129,24 +111,13 @@ void IxgbeDevice::init_rx() {
   mmio_.write(RDRXCTL, rdrxctl);
 
   for (uint16_t q = 0; q < config_.rx_queues; ++q) {
-    const uint32_t pool_size =
-        config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
-    pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
-    if (pools_.back()->data_capacity() < kMaxFrame)
-      throw Error("ixgbe: packet buffers too small for 1518-byte frames");
-    rx_.push_back(std::make_unique<RxRing>(backend_, *pools_.back(), config_.rx_ring_size, RDT.at(q)));
-    const RxRing& ring = *rx_.back();
+    setup_rx_ring(q);
     // Advanced one-buffer descriptors, 2 KB buffers (the reset default), drop when no descriptor is free.
     uint32_t srrctl = mmio_.read(SRRCTL, q);
     srrctl = srrctl::kDescType.set(srrctl, srrctl::kDescTypeAdvOneBuf);
     srrctl = srrctl::kBsizePacket.set(srrctl, 2);
     srrctl |= srrctl::kDropEnable.mask();
     mmio_.write(SRRCTL, q, srrctl);
-    mmio_.write(RDBAL, q, static_cast<uint32_t>(ring.ring_iova()));
-    mmio_.write(RDBAH, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
-    mmio_.write(RDLEN, q, ring.ring_bytes());
-    mmio_.write(RDH, q, 0);
-    mmio_.write(RDT, q, 0);
   }
   // "Last sentence of §4.6.7": no-snoop disable.
   mmio_.set_bits(CTRL_EXT, ctrl_ext::kNoSnoopDisable.mask());
@@ -170,11 +141,7 @@ void IxgbeDevice::init_tx() {
   mmio_.clear_bits(RTTDCS, rttdcs::kArbiterDisable.mask());
 
   for (uint16_t q = 0; q < config_.tx_queues; ++q) {
-    tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, TDT.at(q)));
-    const TxRing& ring = *tx_.back();
-    mmio_.write(TDBAL, q, static_cast<uint32_t>(ring.ring_iova()));
-    mmio_.write(TDBAH, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
-    mmio_.write(TDLEN, q, ring.ring_bytes());
+    setup_tx_ring(q);
     // Prefetch/host/write-back thresholds as DPDK and ixy use them (PTHRESH + WTHRESH <= 40 on chip).
     uint32_t txdctl = mmio_.read(TXDCTL, q);
     txdctl = txdctl::kPrefetchThresh.set(txdctl, 36);
@@ -183,33 +150,6 @@ void IxgbeDevice::init_tx() {
     mmio_.write(TXDCTL, q, txdctl);
   }
   mmio_.set_bits(DMATXCTL, dmatxctl::kTxEnable.mask());
-}
-
-// §4.6.7.1: enable the queue, wait for the enable to stick, then hand every descriptor to the device.
-void IxgbeDevice::start_rx_queue(uint16_t q) {
-  const uint32_t tail = rx_[q]->fill();
-  mmio_.set_bits(RXDCTL, q, rxdctl::kEnable.mask());
-  mmio_.wait(RXDCTL, q, rxdctl::kEnable.mask(), rxdctl::kEnable.mask(), kQueueEnableTimeoutUs, "rx queue enable (RXDCTL.ENABLE)");
-  mmio_.write(RDH, q, 0);
-  mmio_.write(RDT, q, tail);
-}
-
-// §4.6.8.1: empty ring (head = tail = 0), enable, wait for it to stick.
-void IxgbeDevice::start_tx_queue(uint16_t q) {
-  mmio_.write(TDH, q, 0);
-  mmio_.write(TDT, q, 0);
-  mmio_.set_bits(TXDCTL, q, txdctl::kEnable.mask());
-  mmio_.wait(TXDCTL, q, txdctl::kEnable.mask(), txdctl::kEnable.mask(), kQueueEnableTimeoutUs, "tx queue enable (TXDCTL.ENABLE)");
-}
-
-void IxgbeDevice::wait_for_link() {
-  if (config_.link_timeout_ms == 0) return;
-  if (mmio_.poll(LINKS, 0, links::kLinkUp.mask(), links::kLinkUp.mask(), config_.link_timeout_ms * 1000, kLinkPollUs)) {
-    log(LogLevel::kInfo, "%s: link up at %u Mbit/s", backend_.name().c_str(), link().speed_mbps);
-  } else {
-    log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(),
-        config_.link_timeout_ms);
-  }
 }
 
 LinkStatus IxgbeDevice::link() {
@@ -234,18 +174,6 @@ void IxgbeDevice::read_stats(DeviceStats& s) {
   for (uint32_t i = 0; i < MPC.count; ++i) s.rx_missed += mmio_.read(MPC, i);
   for (uint32_t i = 0; i < QPRDC.count; ++i) s.rx_no_desc += mmio_.read(QPRDC, i);
   s.rx_crc_errors += mmio_.read(CRCERRS);
-}
-
-MacAddr IxgbeDevice::mac() {
-  const uint32_t lo = mmio_.read(RAL, 0);
-  const uint32_t hi = mmio_.read(RAH, 0);
-  return {static_cast<uint8_t>(lo), static_cast<uint8_t>(lo >> 8), static_cast<uint8_t>(lo >> 16),
-          static_cast<uint8_t>(lo >> 24), static_cast<uint8_t>(hi), static_cast<uint8_t>(hi >> 8)};
-}
-
-void IxgbeDevice::set_mac(const MacAddr& m) {
-  mmio_.write(RAL, 0, m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24);
-  mmio_.write(RAH, 0, m[4] | m[5] << 8 | rah::kAddressValid.mask());
 }
 
 // FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1): pause the receive path around the change.

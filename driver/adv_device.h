@@ -1,0 +1,82 @@
+// The part of a device family that is the same for every NIC using advanced descriptors (82599, 82576):
+// queues (mempool + rx ring + tx ring per queue), the hot path, ring programming, queue start, shutdown.
+// A family supplies its register layout (QueueLayout) and the datasheet steps that differ.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "driver/device.h"
+#include "driver/mmio.h"
+#include "driver/reg.h"
+
+namespace nic {
+
+// Where a family keeps its per-queue ring registers, and the queue-enable bit (bit 25 on both 82599 and
+// 82576, in RXDCTL and TXDCTL).
+struct QueueLayout {
+  const reg::RegDef& rdbal;
+  const reg::RegDef& rdbah;
+  const reg::RegDef& rdlen;
+  const reg::RegDef& rdh;
+  const reg::RegDef& rdt;
+  const reg::RegDef& rxdctl;
+  const reg::RegDef& tdbal;
+  const reg::RegDef& tdbah;
+  const reg::RegDef& tdlen;
+  const reg::RegDef& tdh;
+  const reg::RegDef& tdt;
+  const reg::RegDef& txdctl;
+  uint32_t queue_enable;  // mask of ENABLE in RXDCTL/TXDCTL
+  uint32_t max_queues;
+  const reg::RegDef& ral;  // receive address 0 (the port's MAC), low 4 and high 2 bytes + AV (bit 31)
+  const reg::RegDef& rah;
+};
+
+class AdvDevice : public Device {
+ public:
+  ~AdvDevice() override = default;
+
+  size_t rx_batch(uint16_t queue, std::span<Packet> out) final {
+    return queue < rx_.size() && running_ ? rx_[queue]->rx_batch(out) : 0;
+  }
+  size_t tx_batch(uint16_t queue, std::span<Packet> pkts) final {
+    return queue < tx_.size() && running_ ? tx_[queue]->tx_batch(pkts) : 0;
+  }
+  void shutdown() final;
+
+  MacAddr mac() final;  // RAL(0)/RAH(0)
+  void set_mac(const MacAddr& mac) final;
+  uint16_t rx_queues() const final { return static_cast<uint16_t>(rx_.size()); }
+  uint16_t tx_queues() const final { return static_cast<uint16_t>(tx_.size()); }
+  Mempool& rx_pool(uint16_t queue) final { return *pools_.at(queue); }
+  const RingStats& rx_ring_stats(uint16_t queue) const final { return rx_.at(queue)->stats(); }
+  const RingStats& tx_ring_stats(uint16_t queue) const final { return tx_.at(queue)->stats(); }
+
+ protected:
+  AdvDevice(Backend& backend, const DeviceConfig& config, const QueueLayout& layout, const char* family);
+
+  // Allocates queue q's mempool and rings and programs base/length/head/tail (rx and tx alike).
+  RxRing& setup_rx_ring(uint16_t q);
+  TxRing& setup_tx_ring(uint16_t q);
+  // Fill the ring, enable the queue, wait for the enable to stick, hand the ring to the device.
+  void start_rx_queue(uint16_t q);
+  void start_tx_queue(uint16_t q);
+  // Bounded link wait (config.link_timeout_ms); logs the outcome.
+  void wait_for_link();
+  // Family hook for shutdown(): stop receive/transmit DMA before the rings give their buffers back.
+  virtual void stop_dma() = 0;
+
+  Backend& backend_;
+  Mmio mmio_;
+  DeviceConfig config_;
+  const QueueLayout& layout_;
+
+ private:
+  std::vector<std::unique_ptr<Mempool>> pools_;
+  std::vector<std::unique_ptr<RxRing>> rx_;
+  std::vector<std::unique_ptr<TxRing>> tx_;
+  bool running_ = true;
+};
+
+}  // namespace nic
