@@ -78,7 +78,7 @@ class Device {
   virtual const RingStats& tx_ring_stats(uint16_t queue) const = 0;
 };
 
-// Opens the right family for the backend's PCI identity (82599 → ixgbe) and initializes it.
+// Opens the right family for the backend's PCI identity (82599 → ixgbe, 82576 → igb) and initializes it.
 // Throws nic::Error with a clear message for unsupported devices or failed init.
 std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config);
 

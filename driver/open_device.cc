@@ -4,6 +4,7 @@
 
 #include "driver/device.h"
 #include "driver/error.h"
+#include "driver/igb/igb.h"
 #include "driver/ixgbe/ixgbe.h"
 
 namespace nic {
@@ -19,7 +20,8 @@ std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config
   const uint32_t cmd = backend.config_read(pci::kCommand, 2);
   backend.config_write(pci::kCommand, cmd | pci::kCommandMemory | pci::kCommandBusMaster | pci::kCommandIntxDisable, 2);
   if (ixgbe::is_supported_device(id.vendor, id.device)) return std::make_unique<ixgbe::IxgbeDevice>(backend, config);
-  throw Error(backend.name() + ": unsupported device " + ids + " (supported: Intel 82599 family)");
+  if (igb::is_supported_device(id.vendor, id.device)) return std::make_unique<igb::IgbDevice>(backend, config);
+  throw Error(backend.name() + ": unsupported device " + ids + " (supported: Intel 82599 and 82576 families)");
 }
 
 }  // namespace nic

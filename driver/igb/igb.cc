@@ -1,0 +1,151 @@
+#include "driver/igb/igb.h"
+
+#include <algorithm>
+
+#include "driver/error.h"
+#include "driver/igb/regs.h"
+#include "driver/log.h"
+
+namespace nic::igb {
+namespace {
+
+constexpr uint32_t kResetTimeoutUs = 1'000'000;
+constexpr uint32_t kEepromTimeoutUs = 1'000'000;
+constexpr uint32_t kMdicTimeoutUs = 10'000;
+
+const QueueLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
+                          xdctl::kEnable.mask(), kMaxQueues, RAL, RAH};
+
+}  // namespace
+
+bool is_supported_device(uint16_t vendor, uint16_t device) {
+  // 82576 copper (QEMU's igb), fiber, serdes, quad copper, NS, NS serdes, serdes quad, quad copper ET2.
+  static constexpr uint16_t kIds[] = {0x10C9, 0x10E6, 0x10E7, 0x10E8, 0x150A, 0x1518, 0x150D, 0x1526};
+  return vendor == pci::kVendorIntel && std::find(std::begin(kIds), std::end(kIds), device) != std::end(kIds);
+}
+
+IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(backend, config, kLayout, "igb") {
+  log(LogLevel::kInfo, "%s: initializing 82576 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
+      config.tx_queues);
+  disable_interrupts();
+  global_reset();
+  disable_interrupts();
+  mmio_.wait(EECD, 0, eecd::kAutoReadDone.mask(), eecd::kAutoReadDone.mask(), kEepromTimeoutUs,
+             "EEPROM auto-read (EECD.AUTO_RD)");
+  mmio_.set_bits(CTRL_EXT, ctrl_ext::kDriverLoaded.mask());
+  log(LogLevel::kInfo, "%s: MAC %s", backend_.name().c_str(), format_mac(mac()).c_str());
+  init_link();
+  DeviceStats discard;
+  read_stats(discard);  // statistics clear on read
+  init_rx();
+  init_tx();
+  for (uint16_t q = 0; q < config_.rx_queues; ++q) start_rx_queue(q);
+  for (uint16_t q = 0; q < config_.tx_queues; ++q) start_tx_queue(q);
+  // Receive last: filters, CRC strip, 2 KB buffers (SRRCTL per queue), MAC loopback if asked, enable.
+  uint32_t rctl = rctl::kBroadcastAccept.mask() | rctl::kStripCrc.mask() | rctl::kEnable.mask();
+  if (config_.promiscuous) rctl |= rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
+  if (config_.loopback) rctl |= rctl::kLoopbackMode.make(rctl::kLoopbackMac);
+  mmio_.write(RCTL, rctl);
+  wait_for_link();
+}
+
+// Interrupts off: legacy and extended masks cleared, pending causes read away.
+void IgbDevice::disable_interrupts() {
+  mmio_.write(IMC, 0xFFFFFFFFu);
+  mmio_.write(EIMC, 0xFFFFFFFFu);
+  (void)mmio_.read(ICR);
+  (void)mmio_.read(EICR);
+}
+
+// Device reset (CTRL.RST self-clears); at least 1 ms before the next access.
+void IgbDevice::global_reset() {
+  mmio_.write(CTRL, mmio_.read(CTRL) | ctrl::kReset.mask());
+  backend_.delay_us(1000);
+  mmio_.wait(CTRL, 0, ctrl::kReset.mask(), 0, kResetTimeoutUs, "device reset (CTRL.RST)");
+  backend_.delay_us(10'000);
+}
+
+// Link: MAC follows the PHY (SLU); restart auto-negotiation in the PHY. MAC loopback forces 1000/full.
+void IgbDevice::init_link() {
+  uint32_t ctrl = mmio_.read(CTRL) | ctrl::kSetLinkUp.mask();
+  ctrl &= ~(ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() | ctrl::kPhyReset.mask());
+  if (config_.loopback) {
+    ctrl = ctrl::kSpeed.set(ctrl, ctrl::kSpeed1000) | ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() |
+           ctrl::kFullDuplex.mask();
+  }
+  mmio_.write(CTRL, ctrl);
+  const uint16_t bmcr = phy_read(phy::kControl);
+  phy_write(phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
+}
+
+void IgbDevice::init_rx() {
+  mmio_.clear_bits(RCTL, rctl::kEnable.mask());
+  for (uint16_t q = 0; q < config_.rx_queues; ++q) {
+    setup_rx_ring(q);
+    uint32_t srrctl = srrctl::kBsizePacket.make(2) | srrctl::kDescType.make(srrctl::kDescTypeAdvOneBuf) |
+                      srrctl::kDropEnable.mask();
+    mmio_.write(SRRCTL, q, srrctl);
+  }
+}
+
+void IgbDevice::init_tx() {
+  // Pad short frames; collision parameters per IEEE 802.3 (threshold 15, distance 63 for full duplex).
+  mmio_.write(TCTL, tctl::kEnable.mask() | tctl::kPadShortPackets.mask() | tctl::kCollisionThreshold.make(15) |
+                        tctl::kCollisionDistance.make(63));
+  for (uint16_t q = 0; q < config_.tx_queues; ++q) {
+    setup_tx_ring(q);
+    mmio_.write(TXDCTL, q, xdctl::kPrefetchThresh.make(8) | xdctl::kHostThresh.make(1) | xdctl::kWritebackThresh.make(1));
+  }
+}
+
+void IgbDevice::stop_dma() {
+  mmio_.clear_bits(RCTL, rctl::kEnable.mask());
+  mmio_.clear_bits(TCTL, tctl::kEnable.mask());
+  disable_interrupts();
+}
+
+uint32_t IgbDevice::mdic_transaction(uint32_t command) {
+  mmio_.write(MDIC, command);
+  if (!mmio_.poll(MDIC, 0, mdic::kReady.mask(), mdic::kReady.mask(), kMdicTimeoutUs, 10))
+    throw Error(backend_.name() + ": PHY access timed out (MDIC.R never set)");
+  const uint32_t v = mmio_.read(MDIC);
+  if (v & mdic::kError.mask()) throw Error(backend_.name() + ": PHY access failed (MDIC.E)");
+  return v;
+}
+
+uint16_t IgbDevice::phy_read(uint32_t reg) {
+  return static_cast<uint16_t>(mdic::kData.get(mdic_transaction(
+      mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) | mdic::kOp.make(mdic::kOpRead))));
+}
+
+void IgbDevice::phy_write(uint32_t reg, uint16_t value) {
+  mdic_transaction(mdic::kData.make(value) | mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) |
+                   mdic::kOp.make(mdic::kOpWrite));
+}
+
+LinkStatus IgbDevice::link() {
+  const uint32_t s = mmio_.read(STATUS);
+  if (s == 0xFFFFFFFFu || !(s & status::kLinkUp.mask())) return {};
+  static constexpr uint32_t kMbps[] = {10, 100, 1000, 1000};
+  return {true, kMbps[status::kSpeed.get(s)]};
+}
+
+void IgbDevice::read_stats(DeviceStats& s) {
+  s.rx_packets += mmio_.read(GPRC);
+  s.tx_packets += mmio_.read(GPTC);
+  const uint64_t rx_lo = mmio_.read(GORCL);
+  s.rx_bytes += rx_lo | static_cast<uint64_t>(mmio_.read(GORCH)) << 32;
+  const uint64_t tx_lo = mmio_.read(GOTCL);
+  s.tx_bytes += tx_lo | static_cast<uint64_t>(mmio_.read(GOTCH)) << 32;
+  s.rx_missed += mmio_.read(MPC);
+  for (uint32_t q = 0; q < rx_queues(); ++q) s.rx_no_desc += mmio_.read(RQDPC, q);
+  s.rx_crc_errors += mmio_.read(CRCERRS);
+}
+
+void IgbDevice::set_promiscuous(bool on) {
+  const uint32_t bits = rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
+  if (on) mmio_.set_bits(RCTL, bits);
+  else mmio_.clear_bits(RCTL, bits);
+}
+
+}  // namespace nic::igb

@@ -1,0 +1,36 @@
+// Intel 82576 (igb) device family: the same queues, rings and hot path as the 82599 (AdvDevice), its own
+// register layout and init: reset, EEPROM auto-read, PHY auto-negotiation through MDIC, RCTL/TCTL.
+// CI runs it against QEMU's igb model through real VFIO (tests/qemu).
+#pragma once
+
+#include "driver/adv_device.h"
+
+namespace nic::igb {
+
+bool is_supported_device(uint16_t vendor, uint16_t device);
+
+class IgbDevice final : public AdvDevice {
+ public:
+  IgbDevice(Backend& backend, const DeviceConfig& config);
+  ~IgbDevice() override { shutdown(); }
+
+  void read_stats(DeviceStats& stats) override;
+  LinkStatus link() override;
+  void set_promiscuous(bool on) override;
+  std::string driver_name() const override { return "igb"; }
+
+  // PHY register access through MDIC (clause 22). Throws nic::Error on timeout or an MDIC error.
+  uint16_t phy_read(uint32_t reg);
+  void phy_write(uint32_t reg, uint16_t value);
+
+ private:
+  void disable_interrupts();
+  void global_reset();
+  void init_link();
+  void init_rx();
+  void init_tx();
+  uint32_t mdic_transaction(uint32_t command);
+  void stop_dma() override;
+};
+
+}  // namespace nic::igb
