@@ -24,7 +24,8 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
     b->pool = this;
     b->index = i;
     b->size = 0;
-    free_[num_bufs - 1 - i] = i;  // hand out low indices first
+    b->capacity = data_capacity();
+    free_[num_bufs - 1 - i] = b;  // hand out low addresses first
   }
   top_ = num_bufs;
 }

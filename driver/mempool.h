@@ -21,8 +21,9 @@ class Mempool;
 struct alignas(64) PktBuf {
   uint64_t data_iova;  // IOVA of data()
   Mempool* pool;
-  uint32_t index;  // position in the pool
-  uint32_t size;   // bytes of frame data
+  uint32_t size;      // bytes of frame data
+  uint32_t capacity;  // bytes data() can hold (the pool's data_capacity(), kept here for the hot path)
+  uint32_t index;     // position in the pool
   uint8_t* data() { return reinterpret_cast<uint8_t*>(this) + sizeof(PktBuf); }
   const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this) + sizeof(PktBuf); }
 };
@@ -41,18 +42,17 @@ class Mempool {
   // nullptr when empty (the caller counts that as a drop).
   PktBuf* alloc() {
     if (top_ == 0) [[unlikely]] return nullptr;
-    PktBuf* b = buf_at(free_[--top_]);
-    return b;
+    return free_[--top_];
   }
   // Fills up to out.size() buffers; returns how many.
   uint32_t alloc_bulk(std::span<PktBuf*> out) {
     uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
-    for (uint32_t i = 0; i < n; ++i) out[i] = buf_at(free_[--top_]);
+    for (uint32_t i = 0; i < n; ++i) out[i] = free_[--top_];
     return n;
   }
   void free(PktBuf* b) {
     assert(b->pool == this && top_ < capacity_);
-    free_[top_++] = b->index;
+    free_[top_++] = b;
   }
 
   uint32_t capacity() const { return capacity_; }
@@ -71,7 +71,7 @@ class Mempool {
   uint32_t capacity_;
   uint32_t buf_size_;
   uint32_t top_;
-  std::vector<uint32_t> free_;
+  std::vector<PktBuf*> free_;  // stack of free buffers
 };
 
 // Owning handle to one packet buffer. Destroying or resetting it returns the buffer to its pool.
@@ -115,6 +115,7 @@ class Packet {
   PktBuf* get() const { return buf_; }
 
  private:
+  friend class RxRing;  // fills empty handles without the move-assignment's release check
   PktBuf* buf_ = nullptr;
 };
 static_assert(sizeof(Packet) == sizeof(void*));

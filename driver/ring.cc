@@ -1,5 +1,6 @@
 #include "driver/ring.h"
 
+#include <cassert>
 #include <cstring>
 #include <string>
 
@@ -58,41 +59,49 @@ uint32_t RxRing::fill() {
 }
 
 size_t RxRing::rx_batch(std::span<Packet> out) {
-  const uint32_t cap = pool_.data_capacity();
+  // Members in locals: stores through packet and descriptor pointers could alias `this` otherwise.
+  volatile AdvRxDesc* const ring = desc_;
+  PktBuf** const bufs = bufs_.data();
+  Mempool& pool = pool_;
+  const uint32_t mask = mask_;
+  const uint32_t cap = pool.data_capacity();
   uint32_t idx = next_;
   size_t n = 0;
+  uint64_t bytes = 0;
   while (n < out.size()) {
-    volatile AdvRxDesc* d = &desc_[idx];
+    volatile AdvRxDesc* d = &ring[idx];
     const uint32_t status = d->wb.status_error;
     if (!(status & rxd::kStatusDD)) break;
     rmb_after_dd();
     const uint32_t len = d->wb.length;
-    PktBuf* fresh = pool_.alloc();
+    PktBuf* fresh = pool.alloc();
     if (!fresh) [[unlikely]] {
       ++stats_.no_buf;  // leave the frame on the ring; it is delivered once buffers come back
       break;
     }
-    PktBuf* got = bufs_[idx];
-    if ((status & rxd::kStatusEOP) && len != 0 && len <= cap) [[likely]] {
+    PktBuf* got = bufs[idx];
+    if ((status & rxd::kStatusEOP) && len - 1 < cap) [[likely]] {  // EOP, 1 <= len <= cap
       got->size = len;
-      out[n++] = Packet(got);
-      stats_.bytes += len;
-      bufs_[idx] = fresh;
+      assert(!out[n] && "rx_batch needs empty Packet handles");
+      out[n++].buf_ = got;
+      bytes += len;
+      bufs[idx] = fresh;
     } else {
       // A device must not hand us this (multi-buffer frames are not enabled): drop, keep the old buffer.
       ++stats_.bad_desc;
-      pool_.free(fresh);
+      pool.free(fresh);
       fresh = got;
     }
     d->read.pkt_addr = fresh->data_iova;
     d->read.hdr_addr = 0;
-    idx = (idx + 1) & mask_;
+    idx = (idx + 1) & mask;
   }
   if (idx != next_) {
     stats_.packets += n;
+    stats_.bytes += bytes;
     // The slot before `idx` is the last one refilled; the device may use everything up to it (exclusive).
     wmb_before_doorbell();
-    backend_.write32(tail_reg_, (idx - 1) & mask_);
+    backend_.write32(tail_reg_, (idx - 1) & mask);
     next_ = idx;
   }
   return n;
@@ -115,66 +124,75 @@ TxRing::~TxRing() {
 }
 
 void TxRing::release_all() {
-  for (PktBuf*& b : bufs_)
-    if (b) b->pool->free(std::exchange(b, nullptr));
+  for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i]->pool->free(bufs_[i]);
   clean_ = tail_;
 }
 
 uint32_t TxRing::reclaim() {
-  uint32_t freed = 0;
-  while (clean_ != tail_) {
-    const uint32_t last = chunk_last_[clean_];
-    const volatile AdvTxDesc* d = &desc_[last];
-    if (!(d->wb.status & txd::kStatusDD)) break;
+  const volatile AdvTxDesc* const ring = desc_;
+  PktBuf* const* const bufs = bufs_.data();
+  const uint32_t mask = mask_, tail = tail_;
+  uint32_t clean = clean_, freed = 0;
+  while (clean != tail) {
+    const uint32_t last = chunk_last_[clean];
+    if (!(ring[last].wb.status & txd::kStatusDD)) break;
     rmb_after_dd();
-    const uint32_t end = (last + 1) & mask_;
-    for (uint32_t i = clean_; i != end; i = (i + 1) & mask_) {
-      bufs_[i]->pool->free(bufs_[i]);
-      bufs_[i] = nullptr;
-      ++freed;
+    const uint32_t end = (last + 1) & mask;
+    for (uint32_t i = clean; i != end; i = (i + 1) & mask) {
+      PktBuf* b = bufs[i];  // slots in [clean_, tail_) hold buffers; others are stale and never read
+      b->pool->free(b);
     }
-    clean_ = end;
+    freed += (end - clean) & mask;
+    clean = end;
   }
+  clean_ = clean;
   return freed;
 }
 
 size_t TxRing::tx_batch(std::span<Packet> pkts) {
   reclaim();
-  // One slot stays empty: tail == clean means "nothing in flight".
+  // One slot stays empty: tail == clean means "nothing in flight". Every taken packet uses at most one slot.
   const uint32_t free_slots = size_ - 1 - in_flight();
-  size_t taken = 0;
-  uint32_t queued = 0;
+  const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
+  AdvTxDesc* const ring = desc_;
+  PktBuf** const bufs = bufs_.data();
+  const uint32_t mask = mask_;
   uint32_t idx = tail_;
   uint32_t chunk_first = idx;
+  uint32_t rs_at = (idx + kRsInterval - 1) & mask;  // slot that closes the current RS chunk
+  uint64_t bytes = 0;
   auto close_chunk = [&](uint32_t last) {
-    desc_[last].read.cmd_type_len |= txd::kCmdRs;
+    ring[last].read.cmd_type_len |= txd::kCmdRs;
     chunk_last_[chunk_first] = static_cast<uint16_t>(last);
-    chunk_first = (last + 1) & mask_;
+    chunk_first = (last + 1) & mask;
+    rs_at = (last + kRsInterval) & mask;
   };
-  while (taken < pkts.size() && queued < free_slots) {
-    PktBuf* b = pkts[taken++].release();
-    if (b->size == 0 || b->size > b->pool->data_capacity()) [[unlikely]] {
+  for (size_t taken = 0; taken < n; ++taken) {
+    PktBuf* b = pkts[taken].release();
+    const uint32_t size = b->size;
+    if (size - 1 >= b->capacity) [[unlikely]] {  // size 0 or larger than the buffer
       ++stats_.bad_desc;  // an app bug, not a device one: drop it here rather than hand garbage to the NIC
       b->pool->free(b);
       continue;
     }
-    bufs_[idx] = b;
-    AdvTxDesc& d = desc_[idx];
+    bufs[idx] = b;
+    AdvTxDesc& d = ring[idx];
     d.read.buffer_addr = b->data_iova;
-    d.read.cmd_type_len = txd::kCmdEop | txd::kCmdIfcs | txd::kCmdDext | txd::kTypeData | b->size;
-    d.read.olinfo_status = b->size << txd::kPaylenShift;
-    stats_.bytes += b->size;
-    ++queued;
-    if (((idx - chunk_first) & mask_) + 1 == kRsInterval) close_chunk(idx);
-    idx = (idx + 1) & mask_;
+    d.read.cmd_type_len = txd::kCmdEop | txd::kCmdIfcs | txd::kCmdDext | txd::kTypeData | size;
+    d.read.olinfo_status = size << txd::kPaylenShift;
+    bytes += size;
+    if (idx == rs_at) close_chunk(idx);
+    idx = (idx + 1) & mask;
   }
-  if (queued == 0) return taken;
-  if (chunk_first != idx) close_chunk((idx - 1) & mask_);
+  const uint32_t queued = (idx - tail_) & mask;
+  if (queued == 0) return n;
+  if (chunk_first != idx) close_chunk((idx - 1) & mask);
   stats_.packets += queued;
+  stats_.bytes += bytes;
   tail_ = idx;
   wmb_before_doorbell();
-  backend_.write32(tail_reg_, tail_);
-  return taken;
+  backend_.write32(tail_reg_, idx);
+  return n;
 }
 
 }  // namespace nic
