@@ -11,7 +11,7 @@ constexpr uint32_t kMaxFrame = 1518;  // no jumbo frames: every frame fits one 2
 constexpr uint32_t kRahAddressValid = 1u << 31;
 }  // namespace
 
-AdvDevice::AdvDevice(Backend& backend, const DeviceConfig& config, const QueueLayout& layout, const char* family)
+AdvDevice::AdvDevice(Backend& backend, const DeviceConfig& config, const FamilyLayout& layout, const char* family)
     : backend_(backend), mmio_(backend), config_(config), layout_(layout) {
   if (config.rx_queues == 0 || config.rx_queues > layout.max_queues || config.tx_queues == 0 ||
       config.tx_queues > layout.max_queues)
@@ -68,6 +68,11 @@ void AdvDevice::wait_for_link() {
   const LinkStatus l = link();
   if (l.up) log(LogLevel::kInfo, "%s: link up at %u Mbit/s", backend_.name().c_str(), l.speed_mbps);
   else log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(), config_.link_timeout_ms);
+}
+
+void AdvDevice::ensure_present() {
+  if (mmio_.read(layout_.status) == 0xFFFFFFFFu)
+    throw DeviceDead(backend_.name() + ": device reads all-ones (removed from the bus or dead)");
 }
 
 void AdvDevice::shutdown() {

@@ -1,6 +1,6 @@
 // The part of a device family that is the same for every NIC using advanced descriptors (82599, 82576):
 // queues (mempool + rx ring + tx ring per queue), the hot path, ring programming, queue start, shutdown.
-// A family supplies its register layout (QueueLayout) and the datasheet steps that differ.
+// A family supplies its register layout (FamilyLayout) and the datasheet steps that differ.
 #pragma once
 
 #include <memory>
@@ -12,9 +12,9 @@
 
 namespace nic {
 
-// Where a family keeps its per-queue ring registers, and the queue-enable bit (bit 25 on both 82599 and
-// 82576, in RXDCTL and TXDCTL).
-struct QueueLayout {
+// Where a family keeps the registers the shared code uses: per-queue ring registers, the queue-enable bit
+// (bit 25 on both 82599 and 82576, in RXDCTL and TXDCTL), the MAC address, and STATUS (presence check).
+struct FamilyLayout {
   const reg::RegDef& rdbal;
   const reg::RegDef& rdbah;
   const reg::RegDef& rdlen;
@@ -31,6 +31,7 @@ struct QueueLayout {
   uint32_t max_queues;
   const reg::RegDef& ral;  // receive address 0 (the port's MAC), low 4 and high 2 bytes + AV (bit 31)
   const reg::RegDef& rah;
+  const reg::RegDef& status;  // never reads all-ones while the device is on the bus
 };
 
 class AdvDevice : public Device {
@@ -54,7 +55,7 @@ class AdvDevice : public Device {
   const RingStats& tx_ring_stats(uint16_t queue) const final { return tx_.at(queue)->stats(); }
 
  protected:
-  AdvDevice(Backend& backend, const DeviceConfig& config, const QueueLayout& layout, const char* family);
+  AdvDevice(Backend& backend, const DeviceConfig& config, const FamilyLayout& layout, const char* family);
 
   // Allocates queue q's mempool and rings and programs base/length/head/tail (rx and tx alike).
   RxRing& setup_rx_ring(uint16_t q);
@@ -62,6 +63,8 @@ class AdvDevice : public Device {
   // Fill the ring, enable the queue, wait for the enable to stick, hand the ring to the device.
   void start_rx_queue(uint16_t q);
   void start_tx_queue(uint16_t q);
+  // Throws DeviceDead when the device no longer answers (surprise removal: every read returns all-ones).
+  void ensure_present();
   // Bounded link wait (config.link_timeout_ms); logs the outcome.
   void wait_for_link();
   // Family hook for shutdown(): stop receive/transmit DMA before the rings give their buffers back.
@@ -70,7 +73,7 @@ class AdvDevice : public Device {
   Backend& backend_;
   Mmio mmio_;
   DeviceConfig config_;
-  const QueueLayout& layout_;
+  const FamilyLayout& layout_;
 
  private:
   std::vector<std::unique_ptr<Mempool>> pools_;

@@ -62,7 +62,7 @@ class Device {
   // calls it too.
   virtual void shutdown() = 0;
 
-  // Accumulates the device's clear-on-read counters into `stats`.
+  // Accumulates the device's clear-on-read counters into `stats`. Throws DeviceDead if the device is gone.
   virtual void read_stats(DeviceStats& stats) = 0;
   virtual LinkStatus link() = 0;
   virtual MacAddr mac() = 0;

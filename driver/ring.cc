@@ -169,6 +169,7 @@ size_t TxRing::tx_batch(std::span<Packet> pkts) {
   };
   for (size_t taken = 0; taken < n; ++taken) {
     PktBuf* b = pkts[taken].release();
+    if (b == nullptr) [[unlikely]] continue;  // an empty handle: nothing to send
     const uint32_t size = b->size;
     if (size - 1 >= b->capacity) [[unlikely]] {  // size 0 or larger than the buffer
       ++stats_.bad_desc;  // an app bug, not a device one: drop it here rather than hand garbage to the NIC

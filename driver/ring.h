@@ -80,7 +80,8 @@ class TxRing {
   uint32_t size() const { return size_; }
 
   // Takes a prefix of `pkts` (as many as free descriptors allow) and returns its length; taken handles
-  // become empty. A packet of size 0 or larger than its buffer is taken but dropped (stats().bad_desc).
+  // become empty. A packet of size 0 or larger than its buffer is taken but dropped (stats().bad_desc);
+  // an empty handle is skipped.
   // Reclaims completed descriptors first. One tail write per call.
   size_t tx_batch(std::span<Packet> pkts);
 

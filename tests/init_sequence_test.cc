@@ -125,6 +125,21 @@ TEST_F(InitSequence, AllOnesReadsReportADeadDevice) {
   EXPECT_THROW(nic::open_device(mock_, nic::DeviceConfig{}), nic::DeviceDead);
 }
 
+TEST_F(InitSequence, SurpriseRemovalAfterInitIsReportedNotHidden) {
+  nic::DeviceConfig cfg;
+  cfg.link_timeout_ms = 0;
+  auto dev = nic::open_device(mock_, cfg);
+  ON_CALL(mock_, read32(_)).WillByDefault(testing::Return(0xFFFFFFFFu));  // the card is gone
+  nic::DeviceStats s;
+  EXPECT_THROW(dev->read_stats(s), nic::DeviceDead);
+  EXPECT_EQ(s.rx_packets, 0u) << "no garbage counted";
+  EXPECT_FALSE(dev->link().up);
+  std::vector<nic::Packet> rx(8);
+  EXPECT_EQ(dev->rx_batch(0, rx), 0u);  // descriptors never complete: nothing, no hang
+  dev.reset();                          // teardown still returns everything
+  EXPECT_EQ(nic_.dma_regions(), 0u);
+}
+
 TEST_F(InitSequence, RejectsBadRingSizesAndQueueCounts) {
   nic::DeviceConfig cfg;
   cfg.rx_ring_size = 100;

@@ -13,8 +13,8 @@ constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 1'000'000;
 constexpr uint32_t kMdicTimeoutUs = 10'000;
 
-const QueueLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
-                          xdctl::kEnable.mask(), kMaxQueues, RAL, RAH};
+const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
+                          xdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
 
 }  // namespace
 
@@ -131,6 +131,7 @@ LinkStatus IgbDevice::link() {
 }
 
 void IgbDevice::read_stats(DeviceStats& s) {
+  ensure_present();
   s.rx_packets += mmio_.read(GPRC);
   s.tx_packets += mmio_.read(GPTC);
   const uint64_t rx_lo = mmio_.read(GORCL);

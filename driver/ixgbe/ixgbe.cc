@@ -12,8 +12,8 @@ namespace {
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 1'000'000;
 
-const QueueLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
-                          rxdctl::kEnable.mask(), kMaxQueues, RAL, RAH};
+const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
+                          rxdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
 static_assert(rxdctl::kEnable.mask() == txdctl::kEnable.mask());
 
 }  // namespace
@@ -164,6 +164,7 @@ LinkStatus IxgbeDevice::link() {
 }
 
 void IxgbeDevice::read_stats(DeviceStats& s) {
+  ensure_present();  // all-ones counters would add garbage
   s.rx_packets += mmio_.read(GPRC);
   s.tx_packets += mmio_.read(GPTC);
   // 64-bit octet counters: low half first, reading the high half clears both.

@@ -9,14 +9,14 @@
 
 #include "driver/device.h"
 #include "driver/log.h"
-#include "tools/bench/null_device.h"
+#include "sim/fakes/null_nic.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 struct Port {
-  bench::NullNic nic{"null"};
+  sim::NullNic nic{"null"};
   std::unique_ptr<nic::Device> dev;
   Port() {
     nic::set_log_level(nic::LogLevel::kError);
@@ -27,7 +27,7 @@ struct Port {
 };
 
 void BM_MempoolAllocFree(benchmark::State& state) {
-  bench::NullNic nic("null");
+  sim::NullNic nic("null");
   nic::Mempool pool(nic, 4096);
   std::vector<nic::PktBuf*> bufs(state.range(0));
   for (auto _ : state) {

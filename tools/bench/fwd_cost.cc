@@ -1,5 +1,4 @@
-// fwd_cost: the driver's own cost per forwarded packet, device work excluded (null device, see
-// null_device.h). Bidirectional forwarding between two ports as tools/fwd does it; the device's rx/tx
+// fwd_cost: the driver's own cost per forwarded packet, device work excluded (sim/fakes/null_nic.h). Bidirectional forwarding between two ports as tools/fwd does it; the device's rx/tx
 // engines run between the measured regions. Prints a table per batch size:
 //   TSC cycles/packet and ns/packet over the measured regions (rdtsc and steady_clock), Mpps = 1000/ns.
 // `--callgrind` runs only batch 32 for a fixed packet count, for instruction counting (see README).
@@ -14,12 +13,12 @@
 
 #include "driver/device.h"
 #include "driver/log.h"
-#include "tools/bench/null_device.h"
+#include "sim/fakes/null_nic.h"
 
 namespace {
 
 struct Port {
-  bench::NullNic nic;
+  sim::NullNic nic;
   std::unique_ptr<nic::Device> dev;
   explicit Port(const char* name) : nic(name) {
     nic::DeviceConfig cfg;

@@ -1,0 +1,89 @@
+// NullNic: an 82599 with no model behind it. It answers the init sequence at once (reset done, EEPROM and
+// DMA init done, queues enabled, link up) and its rx/tx engines are two explicit calls the harness makes:
+//   deliver_rx(): every descriptor the driver has handed over becomes a received frame (DD|EOP);
+//   complete_tx(): every descriptor up to the tail is marked done (DD on RS descriptors).
+// Register writes are stores into an array (the tail write still costs the virtual call a real MMIO costs).
+// Used to measure the driver alone (tools/bench) and as the base of the hostile device (hostile_nic.h).
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "driver/backend.h"
+#include "driver/descriptors.h"
+#include "driver/ixgbe/regs.h"
+
+namespace sim {
+
+class NullNic : public nic::Backend {
+ public:
+  explicit NullNic(std::string name) : name_(std::move(name)), regs_(0x20000 / 4, 0) {}
+
+  uint32_t read32(uint32_t off) override {
+    using namespace nic::ixgbe;
+    if (off == EEC.at()) return eec::kAutoReadDone.mask() | eec::kPresent.mask();
+    if (off == RDRXCTL.at()) return regs_[off / 4] | rdrxctl::kDmaInitDone.mask();
+    if (off == LINKS.at()) return links::kLinkUp.mask() | links::kSpeed.make(links::kSpeed10G);
+    if (off == CTRL.at()) return regs_[off / 4] & ~ctrl::kResetMask;
+    return off < 0x20000 ? regs_[off / 4] : 0;
+  }
+  void write32(uint32_t off, uint32_t v) override {
+    if (off < 0x20000) regs_[off / 4] = v;
+  }
+  nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
+    const size_t size = (bytes + align - 1) / align * align;
+    void* p = std::aligned_alloc(align, size);
+    ++live_dma_;
+    return {p, reinterpret_cast<uint64_t>(p), size};
+  }
+  void dma_free(const nic::DmaRegion& r) override {
+    std::free(r.virt);
+    --live_dma_;
+  }
+  size_t live_dma() const { return live_dma_; }
+  uint32_t config_read(uint32_t, int) override { return 0; }
+  void config_write(uint32_t, uint32_t, int) override {}
+  nic::PciId identity() override { return {0x8086, 0x10FB, 0x020000}; }
+  void delay_us(uint32_t) override {}
+  uint64_t now_ns() override { return 0; }
+  std::string name() const override { return name_; }
+
+  // The device's rx engine, queue 0: fills every descriptor between its head and RDT.
+  uint32_t deliver_rx(uint16_t len = 60) {
+    using namespace nic::ixgbe;
+    auto* ring = reinterpret_cast<nic::AdvRxDesc*>(ring_addr(RDBAL.at(0), RDBAH.at(0)));
+    const uint32_t n = regs_[RDLEN.at(0) / 4] / 16, tail = regs_[RDT.at(0) / 4];
+    uint32_t done = 0;
+    for (; rx_head_ != tail; rx_head_ = (rx_head_ + 1) % n, ++done) {
+      ring[rx_head_].wb.length = len;
+      ring[rx_head_].wb.status_error = nic::rxd::kStatusDD | nic::rxd::kStatusEOP;
+    }
+    return done;
+  }
+  // The device's tx engine, queue 0: completes everything up to TDT.
+  uint32_t complete_tx() {
+    using namespace nic::ixgbe;
+    auto* ring = reinterpret_cast<nic::AdvTxDesc*>(ring_addr(TDBAL.at(0), TDBAH.at(0)));
+    const uint32_t n = regs_[TDLEN.at(0) / 4] / 16, tail = regs_[TDT.at(0) / 4];
+    uint32_t done = 0;
+    for (; tx_head_ != tail; tx_head_ = (tx_head_ + 1) % n, ++done)
+      if (ring[tx_head_].read.cmd_type_len & nic::txd::kCmdRs) ring[tx_head_].wb.status = nic::txd::kStatusDD;
+    return done;
+  }
+
+ protected:
+  uint32_t reg(uint32_t off) const { return regs_[off / 4]; }
+  uintptr_t ring_addr(uint32_t lo, uint32_t hi) const {
+    return static_cast<uintptr_t>(static_cast<uint64_t>(regs_[hi / 4]) << 32 | regs_[lo / 4]);
+  }
+
+ private:
+  std::string name_;
+  std::vector<uint32_t> regs_;
+  uint32_t rx_head_ = 0, tx_head_ = 0;
+  size_t live_dma_ = 0;
+};
+
+}  // namespace sim
