@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "driver/descriptors.h"
 #include "driver/ixgbe/regs.h"
@@ -29,7 +30,8 @@ bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is
 }  // namespace
 
 Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
-    : world_(world), iommu_(iommu), config_(std::move(config)), regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1) {
+    : world_(world), iommu_(iommu), config_(std::move(config)), regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1),
+      pcie_(world.params()) {
   for (size_t i = 0; i < std::size(kMap); ++i)
     for (uint32_t k = 0; k < kMap[i].count; ++k)
       if (kMap[i].at(k) < kBarSize) def_of_[kMap[i].at(k) / 4] = static_cast<int16_t>(i);
@@ -69,11 +71,17 @@ void Ixgbe82599::reset() {
   const auto& m = config_.mac;
   r(RAL.at(0)) = m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24;
   r(RAH.at(0)) = m[4] | m[5] << 8 | rah::kAddressValid.mask();
-  for (auto& q : rxq_) q = Queue{};
-  for (auto& q : txq_) q = Queue{};
-  tx_kick_pending_.fill(false);
+  for (uint32_t q = 0; q < kQueues; ++q) {
+    reset_ring(true, q);
+    reset_ring(false, q);
+    rxq_[q].enable_at = txq_[q].enable_at = UINT64_MAX;
+  }
   rx_fifo_.clear();
   rx_fifo_bytes_ = 0;
+  host_writes_.clear();  // in-flight DMA of the old life is lost (its queues' generations changed anyway)
+  tx_pb_.clear();
+  tx_pb_bytes_ = 0;
+  for (Vector& v : vec_) v = Vector{v.next_ok, false, v.timer, v.fired};
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
@@ -164,7 +172,9 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
       return;
     case Access::kWO:
       if (is(d, EIMC)) r(EIMS.at()) &= ~value;
-      if (is(d, EICS)) r(EICR.at()) |= value;
+      if (is(d, EICS))
+        for (uint32_t v = 0; v < 32; ++v)
+          if (value & (1u << v)) raise(static_cast<int>(v));
       return;
     case Access::kRW1C:
       cell &= ~value;
@@ -176,6 +186,9 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
   if (is(d, EIMS)) value |= old;  // EIMS: writing 1 sets, 0 has no effect
   cell = value;
   write_special(d, offset, old, value);
+  if (is(d, EIMS))  // causes that were pending while masked fire now (EITR permitting)
+    for (uint32_t v = 0; v < kVectors; ++v)
+      if ((value & ~old) & (1u << v)) try_fire(v);
 }
 
 void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
@@ -199,30 +212,254 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     report("fctrl.changed-while-rx-enabled", "FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1)");
   const int64_t q = d.index_of(offset);
   if (is(d, RXDCTL) || is(d, TXDCTL)) {
-    Queue& st = is(d, RXDCTL) ? rxq_[q] : txq_[q];
+    const bool rx = is(d, RXDCTL);
+    Queue& st = rx ? rxq_[q] : txq_[q];
     const bool was = old & rxdctl::kEnable.mask(), on = v & rxdctl::kEnable.mask();
+    if (on != was) reset_ring(rx, static_cast<uint32_t>(q));
     if (on && !was) st.enable_at = now + p.queue_enable_ns;
     if (!on) st.enable_at = UINT64_MAX;
     return;
   }
+  // A new ring base, length or head starts the queue's descriptor engine afresh.
+  if (is(d, RDBAL) || is(d, RDBAH) || is(d, RDLEN) || is(d, RDH)) return reset_ring(true, static_cast<uint32_t>(q));
+  if (is(d, TDBAL) || is(d, TDBAH) || is(d, TDLEN) || is(d, TDH)) return reset_ring(false, static_cast<uint32_t>(q));
   if (is(d, RDT)) {
     if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
-    drain_rx();
+    // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
+    world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(static_cast<uint32_t>(q), rxq_[q].gen));
     return;
   }
   if (is(d, TDT)) {
     if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
-    if (!tx_kick_pending_[q]) {
-      tx_kick_pending_[q] = true;
-      world_.schedule(now, this, kTxKick, q);
-    }
+    schedule_kick(static_cast<uint32_t>(q), ceil_ns(pcie_.doorbell(now_ps())));
     return;
   }
   if (is(d, RXCTRL) && (v & rxctrl::kRxEnable.mask())) drain_rx();
 }
 
-void Ixgbe82599::on_event(uint32_t kind, uint64_t arg) {
-  if (kind == kTxKick) tx_process(static_cast<uint32_t>(arg));
+void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
+  const uint32_t q = static_cast<uint32_t>(a & 0xFF);
+  const uint32_t gen = static_cast<uint32_t>(a >> 8);
+  switch (kind) {
+    case kTxKick:
+      if (world_.now() >= txq_[q].kick_at) txq_[q].kick_at = UINT64_MAX;
+      tx_process(q);
+      break;
+    case kRxDoorbell:
+      while (fetch(true, q)) {
+      }
+      drain_rx();
+      break;
+    case kRxDescArrive: desc_arrive(true, q, gen); break;
+    case kTxDescArrive: desc_arrive(false, q, gen); break;
+    case kRxDrain:
+      rx_drain_scheduled_ = false;
+      drain_rx();
+      break;
+    case kHostWrite: apply_host_writes(); break;
+    case kTxDataDone: tx_data_done(q, gen); break;
+    case kRxFlush:
+    case kTxFlush: {
+      Queue& g = kind == kRxFlush ? rxq_[q] : txq_[q];
+      if (g.gen != gen) break;
+      g.flush_armed = false;
+      if (kind == kRxFlush) rx_writeback(q);
+      else tx_writeback(q);
+      break;
+    }
+    case kItr:
+      vec_[q].timer = false;
+      try_fire(q);
+      break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Descriptor engines, shared by rx and tx (§7.1.3.3, §7.2.3.4).
+void Ixgbe82599::reset_ring(bool rx, uint32_t q) {
+  Queue& g = rx ? rxq_[q] : txq_[q];
+  ++g.gen;
+  g.fetches.clear();
+  g.inflight = 0;
+  g.cache.clear();
+  g.head = g.fetch_next = r((rx ? RDH : TDH).at(q));
+  g.wb_pending = 0;
+  g.flush_armed = false;
+  g.held.clear();
+  g.rs_pending.clear();
+  g.tx_done.clear();
+}
+
+// Issues one descriptor read if the thresholds call for it; returns true if it did.
+bool Ixgbe82599::fetch(bool rx, uint32_t q) {
+  Queue& g = rx ? rxq_[q] : txq_[q];
+  const uint32_t len = r((rx ? RDLEN : TDLEN).at(q)), n = len / 16;
+  const uint32_t tail = r((rx ? RDT : TDT).at(q));
+  if (n == 0 || len % 128 != 0 || tail >= n || g.fetch_next >= n || world_.now() < g.enable_at) return false;
+  const uint32_t avail = (tail + n - g.fetch_next) % n;
+  const uint32_t cap = rx ? world_.params().rx_desc_cache : world_.params().tx_desc_cache;
+  const uint32_t on_chip = static_cast<uint32_t>(g.cache.size()) + g.inflight;
+  if (avail == 0 || on_chip >= cap) return false;
+  // RXDCTL is modelled with TXDCTL's threshold fields (PTHRESH 6:0, HTHRESH 14:8, WTHRESH 22:16).
+  const uint32_t ctl = r((rx ? RXDCTL : TXDCTL).at(q));
+  const uint32_t pthresh = txdctl::kPrefetchThresh.get(ctl), hthresh = txdctl::kHostThresh.get(ctl);
+  const bool on_demand = on_chip == 0;
+  const bool prefetch = on_chip < pthresh && avail >= std::max<uint32_t>(hthresh, 1);
+  if (!on_demand && !prefetch) return false;
+  const uint32_t k = std::min({avail, cap - on_chip, n - g.fetch_next});  // one read never wraps the ring
+  const uint64_t ready = pcie_.read(now_ps(), static_cast<uint64_t>(k) * 16);
+  g.fetches.push_back({g.fetch_next, k});
+  g.inflight += k;
+  g.fetch_next = (g.fetch_next + k) % n;
+  ++counters_.desc_fetches;
+  world_.schedule(ceil_ns(ready), this, rx ? kRxDescArrive : kTxDescArrive, arg(q, g.gen));
+  return true;
+}
+
+void Ixgbe82599::desc_arrive(bool rx, uint32_t q, uint32_t gen) {
+  Queue& g = rx ? rxq_[q] : txq_[q];
+  if (gen != g.gen || g.fetches.empty()) return;
+  const Fetch f = g.fetches.front();
+  g.fetches.pop_front();
+  g.inflight -= f.count;
+  const uint64_t base = static_cast<uint64_t>(r((rx ? RDBAH : TDBAH).at(q))) << 32 | r((rx ? RDBAL : TDBAL).at(q));
+  for (uint32_t i = 0; i < f.count; ++i) {
+    RawDesc d;
+    if (!iommu_.read(base + static_cast<uint64_t>(f.first + i) * 16, d.data(), 16)) {
+      ++counters_.dma_faults;
+      report("dma.iommu-fault", std::string(rx ? "rx" : "tx") + " queue " + std::to_string(q) +
+                                    " descriptor fetch at " + std::to_string(f.first + i));
+      reset_ring(rx, q);  // the queue stalls until software sets it up again
+      return;
+    }
+    g.cache.push_back(d);
+  }
+  while (fetch(rx, q)) {
+  }
+  if (rx) drain_rx();
+  else tx_process(q);
+}
+
+void Ixgbe82599::push_host_write(HostWrite&& w) {
+  if (!host_writes_.empty() && w.t_ns < host_writes_.back().t_ns) w.t_ns = host_writes_.back().t_ns;
+  world_.schedule(w.t_ns, this, kHostWrite);
+  host_writes_.push_back(std::move(w));
+}
+
+// Write-backs land in host memory: frame data first, then the descriptor, DD last as a release store, so a
+// driver that sees DD (with an acquire or rmb) sees everything before it.
+void Ixgbe82599::apply_host_writes() {
+  while (!host_writes_.empty() && host_writes_.front().t_ns <= world_.now()) {
+    HostWrite w = std::move(host_writes_.front());
+    host_writes_.pop_front();
+    Queue& g = w.rx ? rxq_[w.q] : txq_[w.q];
+    if (w.gen != g.gen) continue;  // the queue was reset meanwhile: software took the ring back
+    bool fault = false;
+    if (w.rx) {
+      const uint32_t total = static_cast<uint32_t>(w.frame.size());
+      for (uint32_t i = 0, off = 0; i < w.ndesc; ++i) {
+        const uint32_t chunk = std::min(w.bsize, total - off);
+        const uint64_t desc = w.ring_base + static_cast<uint64_t>((w.first + i) % w.ring_n) * 16;
+        const uint64_t lower = 0;  // pkt_info, RSS hash: not modelled
+        const uint32_t len_vlan = chunk;
+        const uint32_t status = nic::rxd::kStatusDD | (i + 1 == w.ndesc ? nic::rxd::kStatusEOP : 0);
+        auto* st = reinterpret_cast<uint32_t*>(iommu_.translate(desc + 8, 4));
+        if (!iommu_.write(w.bufs[i], w.frame.data() + off, chunk) || !st || !iommu_.write(desc, &lower, 8) ||
+            !iommu_.write(desc + 12, &len_vlan, 4)) {
+          fault = true;
+          break;
+        }
+        __atomic_store_n(st, status, __ATOMIC_RELEASE);
+        off += chunk;
+      }
+      if (!fault) raise(rx_vector(w.q));
+    } else {
+      auto* st = reinterpret_cast<uint32_t*>(iommu_.translate(w.ring_base + 12, 4));
+      if (st) __atomic_store_n(st, nic::txd::kStatusDD, __ATOMIC_RELEASE);
+      else fault = true;
+      if (st && w.cause) raise(tx_vector(w.q));
+    }
+    if (fault) {
+      ++counters_.dma_faults;
+      report("dma.iommu-fault", std::string(w.rx ? "rx" : "tx") + " queue " + std::to_string(w.q) + " write-back");
+    }
+  }
+}
+
+// rx write-back: with WTHRESH = 0 every frame's descriptors are written right after its data; otherwise they
+// collect until WTHRESH descriptors are done (or the flush timer runs out) and go as one burst.
+void Ixgbe82599::rx_writeback(uint32_t q) {
+  Queue& g = rxq_[q];
+  if (g.held.empty()) return;
+  const uint64_t t = ceil_ns(pcie_.write(now_ps(), static_cast<uint64_t>(g.wb_pending) * 16));
+  ++counters_.writebacks;
+  for (HostWrite& w : g.held) {
+    w.t_ns = t;
+    push_host_write(std::move(w));
+  }
+  g.held.clear();
+  g.wb_pending = 0;
+}
+
+void Ixgbe82599::tx_writeback(uint32_t q) {
+  Queue& g = txq_[q];
+  if (g.wb_pending == 0) return;
+  const uint64_t t = ceil_ns(pcie_.write(now_ps(), static_cast<uint64_t>(g.wb_pending) * 16));
+  ++counters_.writebacks;
+  const uint64_t base = static_cast<uint64_t>(r(TDBAH.at(q))) << 32 | r(TDBAL.at(q));
+  for (size_t i = 0; i < g.rs_pending.size(); ++i) {
+    HostWrite w;
+    w.t_ns = t;
+    w.q = static_cast<uint8_t>(q);
+    w.gen = g.gen;
+    w.ring_base = base + static_cast<uint64_t>(g.rs_pending[i]) * 16;
+    w.cause = i + 1 == g.rs_pending.size();
+    push_host_write(std::move(w));
+  }
+  g.rs_pending.clear();
+  g.wb_pending = 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Interrupts (§7.3): a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector);
+// without a valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is
+// programmed. A vector fires when a cause arrived, its EIMS bit is set and its EITR interval has passed since
+// it last fired; otherwise it fires when the interval runs out.
+int Ixgbe82599::rx_vector(uint32_t q) const {
+  const uint32_t e = (r(IVAR.at(q / 2)) >> ((q % 2) * 16)) & 0xFF;
+  return (e & 0x80) ? static_cast<int>(e & 0x3F) : static_cast<int>(q % 16);
+}
+
+int Ixgbe82599::tx_vector(uint32_t q) const {
+  const uint32_t e = (r(IVAR.at(q / 2)) >> ((q % 2) * 16 + 8)) & 0xFF;
+  return (e & 0x80) ? static_cast<int>(e & 0x3F) : -1;
+}
+
+void Ixgbe82599::raise(int vector) {
+  if (vector < 0 || vector >= 32) return;
+  r(EICR.at()) |= 1u << vector;
+  if (static_cast<uint32_t>(vector) >= kVectors) return;
+  vec_[vector].pending = true;
+  try_fire(static_cast<uint32_t>(vector));
+}
+
+void Ixgbe82599::try_fire(uint32_t v) {
+  Vector& x = vec_[v];
+  if (!x.pending || !(r(EIMS.at()) & (1u << v))) return;
+  const uint64_t now = world_.now();
+  if (now < x.next_ok) {
+    if (!x.timer) {
+      x.timer = true;
+      world_.schedule(x.next_ok, this, kItr, v);
+    }
+    return;
+  }
+  x.pending = false;
+  ++x.fired;
+  const uint32_t eitr = r(EITR.at(v));
+  x.next_ok = now + ((eitr >> 3) & 0x1FF) * world_.params().itr_unit_ns;  // ITR_INTERVAL, bits 11:3
+  if (on_interrupt) on_interrupt(v, now);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -292,18 +529,37 @@ bool Ixgbe82599::accept(const Bytes& f) const {
   return false;
 }
 
+// Frames leave the packet buffer in order, each once its queue has descriptors on chip and the upstream pipe
+// is not backed up. Without a descriptor anywhere (cache, fetch in flight, host ring), SRRCTL.DROP_EN drops
+// the frame at once (QPRDC); otherwise it waits, and later frames find the buffer full (MPC, in ingress()).
 void Ixgbe82599::drain_rx() {
+  const uint64_t queue_ps = world_.params().dma_queue_ns * 1000;
   while (!rx_fifo_.empty()) {
     const uint32_t q = 0;  // single queue until RSS lands
-    const Bytes& f = rx_fifo_.front();
+    Bytes& f = rx_fifo_.front();
     if (world_.now() < rxq_[q].enable_at) {
       ++counters_.rx_queue_disabled;
     } else {
+      if (pcie_.upstream_free_ps() > now_ps() + queue_ps) {
+        ++counters_.rx_pcie_waits;
+        if (!rx_drain_scheduled_) {
+          rx_drain_scheduled_ = true;
+          world_.schedule(ceil_ns(pcie_.upstream_free_ps() - queue_ps), this, kRxDrain);
+        }
+        return;
+      }
+      const size_t size = f.size();
       const Deliver res = deliver(q, f);
       if (res == Deliver::kNoDescriptor) {
-        if (!(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return;  // wait in the packet buffer
+        Queue& g = rxq_[q];
+        const uint32_t n = r(RDLEN.at(q)) / 16;
+        const bool more = g.inflight > 0 || (n && (r(RDT.at(q)) + n - g.fetch_next) % n != 0);
+        if (more || !(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return;  // wait in the packet buffer
         ++r(QPRDC.at(q));
       }
+      rx_fifo_bytes_ -= size;
+      rx_fifo_.pop_front();
+      continue;
     }
     rx_fifo_bytes_ -= f.size();
     rx_fifo_.pop_front();
@@ -311,8 +567,9 @@ void Ixgbe82599::drain_rx() {
 }
 
 // §7.1.6: advanced one-buffer descriptors. The frame may span several descriptors (no EOP on all but the
-// last); DD is written last in each write-back.
-Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, const Bytes& frame) {
+// last). The data and then the write-back go up as posted writes; the frame becomes visible (DD) when the
+// write-back lands, see apply_host_writes(). On success the frame's bytes move into the pending write.
+Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   const uint32_t srrctl = r(SRRCTL.at(q));
   if (srrctl::kDescType.get(srrctl) != srrctl::kDescTypeAdvOneBuf) {
     report("srrctl.unsupported-desctype", "queue " + std::to_string(q) + ": only advanced one-buffer is modelled");
@@ -329,93 +586,116 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, const Bytes& frame) {
   const bool strip_hl = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
   const bool strip_rd = r(RDRXCTL.at()) & rdrxctl::kCrcStrip.mask();
   if (strip_hl != strip_rd) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
-  const uint8_t* data = frame.data();
   uint32_t total = static_cast<uint32_t>(frame.size());
-  Bytes with_fcs;
-  if (!strip_hl) {
-    with_fcs = frame;
-    const uint32_t fcs = crc32(frame.data(), frame.size());
-    for (int i = 0; i < 4; ++i) with_fcs.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
-    data = with_fcs.data();
-    total += 4;
+  const uint32_t need = (total + (strip_hl ? 0 : 4) + bsize - 1) / bsize;
+  Queue& g = rxq_[q];
+  if (g.cache.size() < need) {
+    while (fetch(true, q)) {
+    }
+    return Deliver::kNoDescriptor;
   }
-  const uint32_t need = (total + bsize - 1) / bsize;
-  if ((tail + n - head) % n < need) return Deliver::kNoDescriptor;
-  const uint64_t base = static_cast<uint64_t>(r(RDBAH.at(q))) << 32 | r(RDBAL.at(q));
-  for (uint32_t i = 0, off = 0; i < need; ++i) {
-    const uint64_t desc = base + static_cast<uint64_t>((head + i) % n) * 16;
-    uint64_t pkt_addr;
-    const uint32_t chunk = std::min(bsize, total - off);
-    if (!iommu_.read(desc, &pkt_addr, 8) || !iommu_.write(pkt_addr, data + off, chunk)) {
+  // The IOMMU checks every buffer before anything is written (a fault drops the frame, nothing written back).
+  std::vector<uint64_t> bufs(need);
+  for (uint32_t i = 0; i < need; ++i) {
+    bufs[i] = g.cache[i][0];  // read format: pkt_addr
+    const uint32_t chunk = std::min(bsize, total + (strip_hl ? 0 : 4) - i * bsize);
+    if (!iommu_.translate(bufs[i], chunk)) {
       ++counters_.dma_faults;
-      report("dma.iommu-fault", "rx queue " + std::to_string(q) + " descriptor " + std::to_string((head + i) % n));
+      report("dma.iommu-fault", "rx queue " + std::to_string(q) + " descriptor " + std::to_string((g.head + i) % n));
       return Deliver::kDropped;
     }
-    off += chunk;
-    const uint64_t lower = 0;  // pkt_info, RSS hash: not modelled
-    const uint32_t len_vlan = chunk;
-    const uint32_t status = nic::rxd::kStatusDD | (i + 1 == need ? nic::rxd::kStatusEOP : 0);
-    iommu_.write(desc, &lower, 8);
-    iommu_.write(desc + 12, &len_vlan, 4);
-    __atomic_store_n(reinterpret_cast<uint32_t*>(iommu_.translate(desc + 8, 4)), status, __ATOMIC_RELEASE);
   }
-  r(RDH.at(q)) = (head + need) % n;
+  if (!strip_hl) {
+    const uint32_t fcs = crc32(frame.data(), frame.size());
+    for (int i = 0; i < 4; ++i) frame.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
+    total += 4;
+  }
+  HostWrite w;
+  w.rx = true;
+  w.q = static_cast<uint8_t>(q);
+  w.gen = g.gen;
+  w.ring_base = static_cast<uint64_t>(r(RDBAH.at(q))) << 32 | r(RDBAL.at(q));
+  w.ring_n = n;
+  w.first = g.head;
+  w.ndesc = need;
+  w.bsize = bsize;
+  w.bufs = std::move(bufs);
+  w.frame = std::move(frame);
+  for (uint32_t i = 0; i < need; ++i) g.cache.pop_front();
+  g.head = (g.head + need) % n;
+  r(RDH.at(q)) = g.head;
   ++r(QPRC.at(q));
-  r(EICR.at()) |= 1u << (q % 16);
+  pcie_.write(now_ps(), total);  // the data, ahead of its write-back on the same pipe
+  g.wb_pending += need;
+  g.held.push_back(std::move(w));
+  const uint32_t wthresh = txdctl::kWritebackThresh.get(r(RXDCTL.at(q)));
+  if (wthresh == 0 || g.wb_pending >= wthresh) {
+    rx_writeback(q);
+  } else if (!g.flush_armed) {
+    g.flush_armed = true;
+    world_.schedule(world_.now() + world_.params().wb_flush_ns, this, kRxFlush, arg(q, g.gen));
+  }
+  while (fetch(true, q)) {
+  }
   return Deliver::kDone;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Transmit (§7.2): fetch descriptors from TDH to TDT, gather each frame up to EOP, write DD back for RS
-// descriptors, serialize on the wire. The tx packet buffer (TXPBSIZE[0]) bounds how far ahead of the wire
-// the engine may run; when it is full the engine resumes as the wire drains.
+// Transmit (§7.2): descriptors come from the on-chip cache (fetched from TDH towards TDT), each frame's data
+// is read over PCIe into the tx packet buffer (TXPBSIZE[0]) and serialized on the wire once it is there and
+// the wire is free. The engine stops while the packet buffer is full or the downstream pipe is backed up.
+// When a frame's data is on chip its descriptors are done: RS descriptors are written back (WTHRESH rules).
+void Ixgbe82599::schedule_kick(uint32_t q, uint64_t t_ns) {
+  Queue& g = txq_[q];
+  if (g.kick_at <= t_ns && g.kick_at >= world_.now()) return;
+  g.kick_at = t_ns;
+  world_.schedule(t_ns, this, kTxKick, q);
+}
+
 void Ixgbe82599::tx_process(uint32_t q) {
-  tx_kick_pending_[q] = false;
   const uint64_t now = world_.now();
   if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return;
   if (!link_up()) {
-    if (link_up_at_ != UINT64_MAX && link_up_at_ > now) {
-      tx_kick_pending_[q] = true;
-      world_.schedule(link_up_at_, this, kTxKick, q);
-    }
+    if (link_up_at_ != UINT64_MAX && link_up_at_ > now) schedule_kick(q, link_up_at_);
     return;  // frames wait in the ring until the link is up
   }
   const Params& p = world_.params();
   const uint32_t tdlen = r(TDLEN.at(q));
   const uint32_t n = tdlen / 16;
-  uint32_t head = r(TDH.at(q));
-  const uint32_t tail = r(TDT.at(q));
-  if (tdlen == 0 || tdlen % 128 != 0 || head >= n || tail >= n) {
+  Queue& g = txq_[q];
+  if (tdlen == 0 || tdlen % 128 != 0 || g.head >= n || r(TDT.at(q)) >= n) {
     report("tx.bad-queue-state", "queue " + std::to_string(q) + ": TDLEN/TDH/TDT invalid");
     return;
   }
-  const uint64_t base = static_cast<uint64_t>(r(TDBAH.at(q))) << 32 | r(TDBAL.at(q));
-  const uint64_t buffer_ps = static_cast<uint64_t>(pbsize::kSizeKb.get(r(TXPBSIZE.at(0)))) * 1024 * p.wire_ps_per_byte;
-  const uint64_t now_ps = now * 1000;
+  while (fetch(false, q)) {
+  }
+  const uint64_t t_ps = now_ps();
+  while (!tx_pb_.empty() && tx_pb_.front().first <= t_ps) {
+    tx_pb_bytes_ -= tx_pb_.front().second;
+    tx_pb_.pop_front();
+  }
+  const uint64_t pb_bytes = static_cast<uint64_t>(pbsize::kSizeKb.get(r(TXPBSIZE.at(0)))) * 1024;
   Bytes frame;
-  while (head != tail) {
-    if (wire_free_ps_ > now_ps + buffer_ps) {
-      tx_kick_pending_[q] = true;
-      world_.schedule((wire_free_ps_ - buffer_ps) / 1000 + 1, this, kTxKick, q);
-      break;
+  while (!g.cache.empty()) {
+    // The frame's descriptors, up to EOP, must all be on chip.
+    size_t k = 0;
+    while (k < g.cache.size() && !(static_cast<uint32_t>(g.cache[k][1]) & nic::txd::kCmdEop)) ++k;
+    if (k == g.cache.size()) {
+      if (k < p.tx_desc_cache) break;  // the rest of the frame is not fetched (or not handed over) yet
+      report("txd.frame-exceeds-cache", "queue " + std::to_string(q) + ": no EOP within the on-chip cache");
+      k = g.cache.size() - 1;  // drop these descriptors as one bad frame
     }
+    const uint32_t ndesc = static_cast<uint32_t>(k + 1);
     frame.clear();
-    uint32_t idx = head;
-    bool complete = false, bad = false;
-    uint32_t rs_slots[64];
-    uint32_t n_rs = 0;
-    while (idx != tail && !complete) {
-      const uint64_t desc = base + static_cast<uint64_t>(idx) * 16;
+    bool bad = false;
+    std::vector<uint32_t> rs;
+    for (uint32_t i = 0; i < ndesc; ++i) {
       nic::AdvTxDesc d;
-      if (!iommu_.read(desc, &d, 16)) {
-        ++counters_.dma_faults;
-        report("dma.iommu-fault", "tx queue " + std::to_string(q) + " descriptor " + std::to_string(idx));
-        return;
-      }
+      std::memcpy(&d, g.cache[i].data(), 16);
+      const uint32_t idx = (g.head + i) % n;
       const uint32_t cmd = d.read.cmd_type_len;
       const uint32_t dtyp = (cmd >> 20) & 0xF;
-      idx = (idx + 1) % n;
-      if ((cmd & nic::txd::kCmdRs) && n_rs < 64) rs_slots[n_rs++] = (idx + n - 1) % n;
+      if (cmd & nic::txd::kCmdRs) rs.push_back(idx);
       if (!(cmd & nic::txd::kCmdDext) || (dtyp != 3 && dtyp != 2)) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
@@ -427,28 +707,75 @@ void Ixgbe82599::tx_process(uint32_t q) {
       frame.resize(at + len);
       if (len && !iommu_.read(d.read.buffer_addr, frame.data() + at, len)) {
         ++counters_.dma_faults;
-        report("dma.iommu-fault", "tx queue " + std::to_string(q) + " buffer of descriptor " + std::to_string((idx + n - 1) % n));
+        report("dma.iommu-fault", "tx queue " + std::to_string(q) + " buffer of descriptor " + std::to_string(idx));
         bad = true;
       }
-      complete = cmd & nic::txd::kCmdEop;
     }
-    if (!complete) break;  // the rest of the frame is not handed over yet
-    for (uint32_t i = 0; i < n_rs; ++i) {
-      const uint32_t status = nic::txd::kStatusDD;
-      const uint64_t wb = base + static_cast<uint64_t>(rs_slots[i]) * 16;
-      __atomic_store_n(reinterpret_cast<uint32_t*>(iommu_.translate(wb + 12, 4)), status, __ATOMIC_RELEASE);
+    // Room in the packet buffer, and a downstream pipe that is not backed up?
+    const uint64_t bytes = frame.size();
+    if (!tx_pb_.empty() && tx_pb_bytes_ + bytes > pb_bytes) {
+      ++counters_.tx_pb_full_waits;
+      schedule_kick(q, ceil_ns(tx_pb_.front().first));
+      break;
     }
-    head = idx;
-    r(TDH.at(q)) = head;
+    const uint64_t backlog = pcie_.downstream_backlog_ps(t_ps);
+    if (backlog > p.dma_queue_ns * 1000) {
+      schedule_kick(q, ceil_ns(t_ps + backlog - p.dma_queue_ns * 1000));
+      break;
+    }
+    for (uint32_t i = 0; i < ndesc; ++i) g.cache.pop_front();
+    g.head = (g.head + ndesc) % n;
+    r(TDH.at(q)) = g.head;
+    const uint64_t ready_ps = bad ? t_ps : pcie_.read(t_ps, std::max<uint64_t>(bytes, 1));
+    const bool empty = g.tx_done.empty();
+    g.tx_done.push_back({ceil_ns(ready_ps), ndesc, std::move(rs)});
+    if (empty) world_.schedule(g.tx_done.back().t_ns, this, kTxDataDone, arg(q, g.gen));
     if (bad) continue;
     if ((r(HLREG0.at()) & hlreg0::kTxPadEnable.mask()) && frame.size() < p.min_frame) frame.resize(p.min_frame, 0);
-    wire_free_ps_ = std::max(now_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
-    const uint64_t arrival = (wire_free_ps_ + 999) / 1000;
+    wire_free_ps_ = std::max(ready_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
+    tx_pb_.emplace_back(wire_free_ps_, static_cast<uint32_t>(bytes));
+    tx_pb_bytes_ += bytes;
+    const uint64_t arrival = ceil_ns(wire_free_ps_);
     count_tx(q, frame);
     if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) loop_link_->send(Bytes(frame), arrival);
     else if (tx_link_) tx_link_->send(Bytes(frame), arrival);
     else ++counters_.tx_no_cable;
+    while (fetch(false, q)) {
+    }
   }
+}
+
+// A frame's data is on chip: its descriptors are done. WTHRESH = 0 writes each RS descriptor back now;
+// otherwise descriptors collect until WTHRESH are done (or wb_flush_ns passes) and go back as one burst.
+void Ixgbe82599::tx_data_done(uint32_t q, uint32_t gen) {
+  Queue& g = txq_[q];
+  if (gen != g.gen) return;
+  const uint64_t now = world_.now();
+  const uint32_t wthresh = txdctl::kWritebackThresh.get(r(TXDCTL.at(q)));
+  while (!g.tx_done.empty() && g.tx_done.front().t_ns <= now) {
+    TxDone& d = g.tx_done.front();
+    g.wb_pending += d.ndesc;
+    if (wthresh == 0) {
+      // One write per RS descriptor; descriptors without RS are never written back.
+      for (uint32_t slot : d.rs) {
+        g.rs_pending.assign(1, slot);
+        g.wb_pending = 1;
+        tx_writeback(q);
+      }
+      g.wb_pending = 0;
+    } else {
+      g.rs_pending.insert(g.rs_pending.end(), d.rs.begin(), d.rs.end());
+    }
+    g.tx_done.pop_front();
+  }
+  if (wthresh > 0) {
+    if (g.wb_pending >= wthresh) tx_writeback(q);
+    else if (g.wb_pending > 0 && !g.flush_armed) {
+      g.flush_armed = true;
+      world_.schedule(now + world_.params().wb_flush_ns, this, kTxFlush, arg(q, g.gen));
+    }
+  }
+  if (!g.tx_done.empty()) world_.schedule(g.tx_done.front().t_ns, this, kTxDataDone, arg(q, g.gen));
 }
 
 void Ixgbe82599::count_tx(uint32_t q, const Bytes& f) {

@@ -9,11 +9,28 @@
 //   rx: descriptors, DMA ...... drain_rx(), deliver()                       (§7.1.6)
 //   tx: descriptors, wire ..... tx_process()                                (§7.2)
 //   statistics ................ count_rx()/count_tx()                       (§8.2.3.23)
+//
+// Timing (cycle-approximate, every constant in sim/params.h):
+//   doorbells ................. an RDT/TDT write reaches the engines one PCIe latency later (Pcie::doorbell)
+//   descriptor fetch .......... fetch(): on-chip cache per queue; a fetch happens on demand (cache empty) or
+//                               when fewer than PTHRESH are cached and at least HTHRESH wait in host memory;
+//                               one read of up to the free cache space (Pcie::read: two latencies)
+//   rx DMA .................... deliver(): data then the descriptor write-back as posted writes; DD becomes
+//                               visible when the write-back lands (apply_host_writes(), a release store)
+//   write-back batching ....... writeback(): WTHRESH = 0 writes each descriptor (rx) / RS descriptor (tx) at
+//                               once; WTHRESH > 0 waits for that many done descriptors, or wb_flush_ns
+//   rx packet buffer .......... RXPBSIZE: frames wait here for descriptors or PCIe; full -> MPC;
+//                               SRRCTL.DROP_EN drops at once when no descriptor exists (QPRDC)
+//   tx packet buffer .......... TXPBSIZE: data fetched ahead of the wire; full -> the engine waits
+//   wire ...................... serialization incl. preamble/IFG, scheduled in ps
+//   interrupts ................ raise(): EICR cause bits; a vector fires when its cause is set and unmasked,
+//                               at most once per EITR interval; counted in interrupts(v)
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +38,7 @@
 #include "driver/reg.h"
 #include "sim/diag.h"
 #include "sim/iommu.h"
+#include "sim/pcie.h"
 #include "sim/world.h"
 
 namespace sim {
@@ -35,6 +53,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
  public:
   static constexpr uint32_t kBarSize = 0x20000;  // 128 KB of BAR0 is modelled
   static constexpr uint32_t kQueues = 64;
+  static constexpr uint32_t kVectors = 24;  // EITR[0..23] are modelled
 
   Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config);
 
@@ -56,14 +75,69 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   struct Counters {
     uint64_t rx_link_down = 0, rx_disabled = 0, rx_filtered = 0, rx_queue_disabled = 0;
     uint64_t tx_no_cable = 0, dma_faults = 0;
+    // Timing model activity.
+    uint64_t desc_fetches = 0;      // descriptor read bursts (rx + tx)
+    uint64_t writebacks = 0;        // descriptor write-back bursts (rx + tx)
+    uint64_t rx_pcie_waits = 0;     // times a frame waited in the packet buffer for the upstream pipe
+    uint64_t tx_pb_full_waits = 0;  // times the tx engine waited for room in the tx packet buffer
   };
   const Counters& counters() const { return counters_; }
   size_t rx_fifo_frames() const { return rx_fifo_.size(); }
+  uint64_t rx_fifo_bytes() const { return rx_fifo_bytes_; }
+  const Pcie& pcie() const { return pcie_; }
+
+  // Interrupts: how often MSI-X vector `v` fired (EITR-moderated). The hook, if set, runs inside the model
+  // (device thread in threaded mode) each time a vector fires; an eventfd backend would signal from it.
+  uint64_t interrupts(uint32_t v) const { return v < kVectors ? vec_[v].fired : 0; }
+  std::function<void(uint32_t vector, uint64_t t_ns)> on_interrupt;
 
  private:
-  enum EventKind : uint32_t { kTxKick = 1, kLoopback = 2 };
+  enum EventKind : uint32_t {
+    kTxKick = 1, kLoopback = 2, kRxDoorbell = 3, kRxDescArrive = 4, kTxDescArrive = 5, kRxDrain = 6,
+    kHostWrite = 7, kTxDataDone = 8, kRxFlush = 9, kTxFlush = 10, kItr = 11,
+  };
+  using RawDesc = std::array<uint64_t, 2>;
+  struct Fetch {
+    uint32_t first, count;
+  };
+  // A descriptor write-back (and, for rx, the frame data) in flight to host memory; applied at t_ns.
+  struct HostWrite {
+    uint64_t t_ns = 0;
+    bool rx = false;
+    uint8_t q = 0;
+    uint32_t gen = 0;
+    uint64_t ring_base = 0;
+    uint32_t ring_n = 0, first = 0, ndesc = 0, bsize = 0;
+    Bytes frame;                  // rx: bytes to write into the buffers
+    std::vector<uint64_t> bufs;   // rx: buffer IOVA per descriptor
+    bool cause = false;           // tx: raise the queue's interrupt cause when applied
+  };
+  struct TxDone {  // a tx frame whose data is on chip at t_ns: its descriptors may be written back
+    uint64_t t_ns;
+    uint32_t ndesc;
+    std::vector<uint32_t> rs;
+  };
   struct Queue {
     uint64_t enable_at = UINT64_MAX;  // when ENABLE becomes visible
+    // Descriptor engine (both directions).
+    uint32_t gen = 0;                 // bumped when the ring is reset: stale fetches/writes are ignored
+    uint32_t fetch_next = 0;          // next ring index to fetch
+    uint32_t inflight = 0;            // descriptors being fetched
+    std::deque<Fetch> fetches;
+    std::deque<RawDesc> cache;        // fetched, not yet used; front is ring index `head`
+    uint32_t head = 0;
+    uint32_t wb_pending = 0;          // descriptors done, not yet written back
+    bool flush_armed = false;
+    std::vector<HostWrite> held;      // rx: frames whose write-back waits for WTHRESH
+    std::vector<uint32_t> rs_pending; // tx: RS slots done, not yet written back
+    std::deque<TxDone> tx_done;       // tx: frames whose data read is in flight
+    uint64_t kick_at = UINT64_MAX;    // tx: earliest scheduled kick
+  };
+  struct Vector {
+    uint64_t next_ok = 0;  // earliest time the EITR interval allows the next interrupt
+    bool pending = false;  // a cause arrived since the vector last fired
+    bool timer = false;
+    uint64_t fired = 0;
   };
 
   uint32_t& r(uint32_t offset) { return regs_[offset / 4]; }
@@ -80,15 +154,33 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t read_special(const nic::reg::RegDef& d, uint32_t offset, uint32_t v) const;
   void write_special(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
 
+  // descriptor engines
+  uint64_t now_ps() const { return world_.now() * 1000; }
+  static uint64_t ceil_ns(uint64_t ps) { return (ps + 999) / 1000; }
+  static uint64_t arg(uint32_t q, uint32_t gen) { return q | static_cast<uint64_t>(gen) << 8; }
+  void reset_ring(bool rx, uint32_t q);
+  bool fetch(bool rx, uint32_t q);
+  void desc_arrive(bool rx, uint32_t q, uint32_t gen);
+  void push_host_write(HostWrite&& w);
+  void apply_host_writes();
+  void rx_writeback(uint32_t q);
+  void tx_writeback(uint32_t q);
+  // interrupts
+  int rx_vector(uint32_t q) const;
+  int tx_vector(uint32_t q) const;
+  void raise(int vector);
+  void try_fire(uint32_t v);
   // rx
   void on_loopback(Bytes&& frame, uint64_t t);
   void ingress(Bytes&& frame);
   bool accept(const Bytes& frame) const;
   void drain_rx();
   enum class Deliver { kDone, kNoDescriptor, kDropped };
-  Deliver deliver(uint32_t q, const Bytes& frame);
+  Deliver deliver(uint32_t q, Bytes& frame);
   // tx
+  void schedule_kick(uint32_t q, uint64_t t_ns);
   void tx_process(uint32_t q);
+  void tx_data_done(uint32_t q, uint32_t gen);
   void count_tx(uint32_t q, const Bytes& frame);
   void add64(uint32_t lo_offset, uint64_t v);
 
@@ -109,7 +201,12 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint64_t wire_free_ps_ = 0;  // when the wire is idle again, in picoseconds
   std::deque<Bytes> rx_fifo_;
   uint64_t rx_fifo_bytes_ = 0;
-  std::array<bool, kQueues> tx_kick_pending_{};
+  bool rx_drain_scheduled_ = false;
+  Pcie pcie_;
+  std::deque<HostWrite> host_writes_;        // in visibility order (one upstream pipe)
+  std::deque<std::pair<uint64_t, uint32_t>> tx_pb_;  // frames in the tx packet buffer: (leaves at ps, bytes)
+  uint64_t tx_pb_bytes_ = 0;
+  std::array<Vector, kVectors> vec_{};
 };
 
 }  // namespace sim

@@ -1,25 +1,36 @@
-// Runs simulated time for an application's main loop (the threaded device thread is the other way).
+// Runs simulated time for an application's main loop.
 //   kQuantum:    every pump() advances virtual time by a fixed quantum: deterministic, runs as fast as the
 //                host allows; per-second figures are per virtual second.
 //   kRealTime:   every pump() advances virtual time by the wall time that passed since the last pump
 //                (times `scale`), so virtual time tracks the clock and a driver that is too slow drops
 //                packets, as on the card. The simulator's own CPU time is charged to the driver here.
+//   kThreaded:   the first pump() starts a sim::DeviceThread (sim/device_thread.h): the devices run in their
+//                own thread, paced to the wall clock (times `scale`); later pumps do nothing. Device init
+//                before that first pump stays deterministic. The simulator's CPU time is its own thread's.
+// settle() lets frames already on the wire arrive, in any mode.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 
+#include "sim/device_thread.h"
 #include "sim/world.h"
 
 namespace sim {
 
 class Runner {
  public:
-  enum class Mode { kQuantum, kRealTime };
+  enum class Mode { kQuantum, kRealTime, kThreaded };
   Runner(World& world, Mode mode, uint64_t quantum_ns = 1000, double scale = 1.0)
       : world_(world), mode_(mode), quantum_ns_(quantum_ns), scale_(scale), last_(Clock::now()) {}
 
   void pump() {
+    if (mode_ == Mode::kThreaded) {
+      if (!thread_) thread_ = std::make_unique<DeviceThread>(world_, DeviceThread::Options{.scale = scale_});
+      return;
+    }
     if (mode_ == Mode::kQuantum) {
       world_.advance(quantum_ns_);
       return;
@@ -32,7 +43,18 @@ class Runner {
     carry_ = dt < kMaxStepNs ? dt - static_cast<double>(step) : 0;
     world_.advance(step);
   }
+
+  // Lets pending events within `limit_ns` of virtual time run (frames on the wire arrive).
+  void settle(uint64_t limit_ns) {
+    if (thread_) return thread_->settle(limit_ns);
+    std::lock_guard lock(world_.mutex());
+    world_.run_idle(limit_ns);
+  }
+  // Threaded mode: stops the device thread (the world is deterministic again). Idempotent.
+  void stop() { thread_.reset(); }
+
   Mode mode() const { return mode_; }
+  DeviceThread* device_thread() { return thread_.get(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -43,6 +65,7 @@ class Runner {
   double scale_;
   Clock::time_point last_;
   double carry_ = 0;
+  std::unique_ptr<DeviceThread> thread_;
 };
 
 }  // namespace sim

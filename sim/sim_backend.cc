@@ -1,13 +1,15 @@
 #include "sim/sim_backend.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <cstring>
 
 #include "driver/error.h"
 
 namespace sim {
 
-SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world, iommu_, std::move(config)) {
+SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world, world.iommu(), std::move(config)) {
   auto put16 = [&](uint32_t off, uint16_t v) { std::memcpy(&config_[off], &v, 2); };
   auto put32 = [&](uint32_t off, uint32_t v) { std::memcpy(&config_[off], &v, 4); };
   put16(nic::pci::kVendorId, nic::pci::kVendorIntel);
@@ -16,10 +18,24 @@ SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world,
 }
 
 SimNic::~SimNic() {
-  for (auto& [iova, r] : regions_) std::free(r.virt);
+  for (auto& [iova, r] : regions_) {
+    world_.iommu().unmap(iova);
+    std::free(r.virt);
+  }
+}
+
+void SimNic::delay_us(uint32_t us) {
+  const uint64_t until = world_.now() + static_cast<uint64_t>(us) * 1000;
+  if (!world_.threaded()) {
+    std::lock_guard lock(world_.mutex());
+    world_.run_until(until);
+    return;
+  }
+  while (world_.now() < until && world_.threaded()) std::this_thread::sleep_for(std::chrono::microseconds(10));
 }
 
 nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
+  std::lock_guard lock(world_.mutex());
   if (bytes == 0 || align == 0 || (align & (align - 1)) != 0)
     throw nic::Error(name() + ": dma_alloc(" + std::to_string(bytes) + ", " + std::to_string(align) + "): bad size or alignment");
   align = std::max<size_t>(align, 64);
@@ -27,19 +43,18 @@ nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
   void* p = std::aligned_alloc(align, size);
   if (!p) throw nic::Error(name() + ": out of memory allocating " + std::to_string(size) + " bytes of DMA memory");
   std::memset(p, 0, size);
-  next_iova_ = (next_iova_ + align - 1) / align * align;
-  nic::DmaRegion r{p, next_iova_, size};
-  next_iova_ += (size + 4095) / 4096 * 4096 + 4096;  // a guard page between regions
-  iommu_.map(r.iova, r.virt, r.size);
+  nic::DmaRegion r{p, world_.reserve_iova(size, align), size};
+  world_.iommu().map(r.iova, r.virt, r.size);
   regions_[r.iova] = r;
   return r;
 }
 
 void SimNic::dma_free(const nic::DmaRegion& region) {
+  std::lock_guard lock(world_.mutex());
   auto it = regions_.find(region.iova);
   if (it == regions_.end() || it->second.virt != region.virt)
     throw nic::Error(name() + ": dma_free of a region that was never allocated");
-  iommu_.unmap(region.iova);
+  world_.iommu().unmap(region.iova);
   std::free(region.virt);
   regions_.erase(it);
 }

@@ -1,11 +1,12 @@
-// SimNic: one simulated 82599 behind the driver's Backend seam. It owns the device model, the IOMMU the
-// model's DMA goes through, and the DMA allocator (host memory mapped at IOVAs that deliberately differ from
-// host addresses, so a driver that hands the device a virtual address faults instead of working by luck).
+// SimNic: one simulated 82599 behind the driver's Backend seam. It owns the device model and allocates DMA
+// memory in the world's IOMMU domain (host memory mapped at IOVAs that deliberately differ from host
+// addresses, so a driver that hands the device a virtual address faults instead of working by luck).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "driver/backend.h"
@@ -23,29 +24,35 @@ class SimNic final : public nic::Backend {
   SimNic& operator=(const SimNic&) = delete;
 
   Ixgbe82599& device() { return device_; }
-  Iommu& iommu() { return iommu_; }
+  Iommu& iommu() { return world_.iommu(); }
   World& world() { return world_; }
   size_t dma_regions() const { return regions_.size(); }
 
-  uint32_t read32(uint32_t offset) override { return device_.read32(offset); }
-  void write32(uint32_t offset, uint32_t value) override { device_.write32(offset, value); }
+  // Every entry point takes the world's lock: in threaded mode (sim/device_thread.h) the device runs in
+  // another thread; in deterministic mode the lock is uncontended.
+  uint32_t read32(uint32_t offset) override {
+    std::lock_guard lock(world_.mutex());
+    return device_.read32(offset);
+  }
+  void write32(uint32_t offset, uint32_t value) override {
+    std::lock_guard lock(world_.mutex());
+    device_.write32(offset, value);
+  }
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override;
   void dma_free(const nic::DmaRegion& region) override;
   uint32_t config_read(uint32_t offset, int width) override;
   void config_write(uint32_t offset, uint32_t value, int width) override;
   nic::PciId identity() override;
-  void delay_us(uint32_t us) override { world_.advance(static_cast<uint64_t>(us) * 1000); }
+  // Deterministic mode: the delay is virtual time passing. Threaded mode: wait for the device thread's clock.
+  void delay_us(uint32_t us) override;
   uint64_t now_ns() override { return world_.now(); }
   std::string name() const override { return device_.config().name; }
 
  private:
-  static constexpr uint64_t kIovaBase = 0x0000'0040'0000'0000ull;  // 256 GiB: never a user-space address
   World& world_;
-  Iommu iommu_;
   Ixgbe82599 device_;
   std::array<uint8_t, 256> config_{};
-  uint64_t next_iova_ = kIovaBase;
-  std::map<uint64_t, nic::DmaRegion> regions_;  // by IOVA
+  std::map<uint64_t, nic::DmaRegion> regions_;  // what this port allocated, by IOVA
 };
 
 }  // namespace sim

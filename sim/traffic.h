@@ -33,20 +33,27 @@ class TrafficGen final : public EventTarget {
     // Emit every frame due by now in one event (cheap at line rate), then sleep until the next one.
     const uint64_t now_ps = world_.now() * 1000;
     while (sent_ < spec_.count && next_ps_ <= now_ps) {
-      Bytes f(spec_.frame_size, 0);
-      std::memcpy(f.data(), spec_.dst_mac, 6);
-      std::memcpy(f.data() + 6, spec_.src_mac, 6);
-      f[12] = 0x88;
-      f[13] = 0xB5;
-      const uint32_t seq = static_cast<uint32_t>(sent_);
-      std::memcpy(f.data() + 14, &seq, 4);
-      dst_->receive(std::move(f), next_ps_ / 1000);
+      dst_->receive(frame(spec_, static_cast<uint32_t>(sent_)), next_ps_ / 1000);
       ++sent_;
       next_ps_ += interval_ps_;
     }
     if (sent_ < spec_.count) world_.schedule((next_ps_ + 999) / 1000, this, 0);
   }
   uint64_t sent() const { return sent_; }
+
+  // Frame number `seq` of a spec: Ethernet header (ethertype 0x88B5), seq at byte 14, then a pattern that
+  // depends on seq, so a frame carried by the wrong buffer or zero-filled memory never passes a compare.
+  // Frames are at least 18 bytes (header and sequence number).
+  static Bytes frame(const TrafficSpec& spec, uint32_t seq) {
+    Bytes f(spec.frame_size < 18 ? 18 : spec.frame_size, 0);
+    std::memcpy(f.data(), spec.dst_mac, 6);
+    std::memcpy(f.data() + 6, spec.src_mac, 6);
+    f[12] = 0x88;
+    f[13] = 0xB5;
+    std::memcpy(f.data() + 14, &seq, 4);
+    for (size_t i = 18; i < f.size(); ++i) f[i] = static_cast<uint8_t>(seq * 31 + i);
+    return f;
+  }
 
  private:
   World& world_;

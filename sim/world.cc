@@ -14,21 +14,22 @@ void Link::on_event(uint32_t, uint64_t) {
 }
 
 void World::schedule(uint64_t t, EventTarget* target, uint32_t kind, uint64_t arg) {
-  events_.push(Event{t < now_ ? now_ : t, seq_++, target, kind, arg});
+  const uint64_t now = now_.load(std::memory_order_relaxed);
+  events_.push(Event{t < now ? now : t, seq_++, target, kind, arg});
 }
 
 void World::run_until(uint64_t t) {
   while (!events_.empty() && events_.top().t <= t) {
     Event e = events_.top();
     events_.pop();
-    now_ = e.t;
+    now_.store(e.t, std::memory_order_relaxed);
     e.target->on_event(e.kind, e.arg);
   }
-  if (t > now_) now_ = t;
+  if (t > now()) now_.store(t, std::memory_order_relaxed);
 }
 
 bool World::run_idle(uint64_t limit_ns) {
-  const uint64_t end = now_ + limit_ns;
+  const uint64_t end = now() + limit_ns;
   while (!events_.empty() && events_.top().t <= end) run_until(events_.top().t);
   return events_.empty();
 }

@@ -3,15 +3,22 @@
 // The simulator is passive: nothing happens until someone advances time. In deterministic mode the test
 // harness (or the driver's own delay_us through the sim backend) calls advance(); the same calls in the same
 // order always produce the same result. Events at equal times run in the order they were scheduled.
+//
+// Threaded mode (sim/device_thread.h): a device thread runs the events, pacing virtual time to the wall clock.
+// It holds mutex() while it does; any other thread touches the world, a device or a traffic source only while
+// holding mutex() (SimNic does this for the driver's register accesses). now() may be read without it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <queue>
 #include <vector>
 
+#include "sim/iommu.h"
 #include "sim/params.h"
 
 namespace sim {
@@ -71,16 +78,35 @@ class World {
   explicit World(Params params = {}) : params_(params) {}
 
   const Params& params() const { return params_; }
-  uint64_t now() const { return now_; }
+  uint64_t now() const { return now_.load(std::memory_order_relaxed); }
+  // Time of the earliest pending event, or UINT64_MAX.
+  uint64_t next_event() const { return events_.empty() ? UINT64_MAX : events_.top().t; }
+
+  std::recursive_mutex& mutex() { return mutex_; }
+  // True while a DeviceThread runs this world: then only that thread advances time.
+  bool threaded() const { return threaded_.load(std::memory_order_acquire); }
+  void set_threaded(bool on) { threaded_.store(on, std::memory_order_release); }
 
   // Runs every event up to now + ns, then sets now to that time.
-  void advance(uint64_t ns) { run_until(now_ + ns); }
+  void advance(uint64_t ns) { run_until(now() + ns); }
   void run_until(uint64_t t);
   // Runs events until none is left or `limit` ns have passed; returns true if the queue drained.
   bool run_idle(uint64_t limit_ns);
 
   void schedule(uint64_t t, EventTarget* target, uint32_t kind, uint64_t arg = 0);
   size_t pending_events() const { return events_.size(); }
+
+  // The DMA address space of every device in this world: one IOMMU domain, as the devices of one process
+  // share one VFIO container. A buffer of one port's pool means the same memory to every port (forwarding
+  // from port A's rx to port B's tx needs no copy, as on hardware).
+  Iommu& iommu() { return iommu_; }
+  // Reserves `size` bytes of IOVA space aligned to `align`, with an unmapped guard page after it.
+  uint64_t reserve_iova(uint64_t size, uint64_t align) {
+    next_iova_ = (next_iova_ + align - 1) / align * align;
+    const uint64_t iova = next_iova_;
+    next_iova_ += (size + 4095) / 4096 * 4096 + 4096;
+    return iova;
+  }
 
   // A one-way link delivering to `dst`; owned by the world.
   Link* make_link(Endpoint* dst);
@@ -97,8 +123,13 @@ class World {
     bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
   };
 
+  static constexpr uint64_t kIovaBase = 0x0000'0040'0000'0000ull;  // 256 GiB: never a user-space address
   Params params_;
-  uint64_t now_ = 0;
+  Iommu iommu_;
+  uint64_t next_iova_ = kIovaBase;
+  std::atomic<uint64_t> now_{0};
+  std::recursive_mutex mutex_;
+  std::atomic<bool> threaded_{false};
   uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<std::unique_ptr<Link>> links_;

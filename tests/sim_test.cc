@@ -160,7 +160,7 @@ TEST_F(SimRegs, RxDmaToUnmappedMemoryIsAnIommuFault) {
   world.advance(world.params().link_up_ns);
   wr(RDT.at(0), 7);
   world.inject(&dev, testbed::frame_bytes(60, {0x02, 0x53, 0x49, 0x4d, 0x00, 0x00}, 1), world.now());
-  world.advance(1000);
+  world.advance(10'000);  // the doorbell, the descriptor fetch (a PCIe round trip), then the data write
   EXPECT_EQ(dev.counters().dma_faults, 1u);
   EXPECT_EQ(dev.diag().count("dma.iommu-fault"), 1u);
   EXPECT_EQ(desc[0].wb.status_error & nic::rxd::kStatusDD, 0u);  // nothing written back

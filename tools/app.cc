@@ -101,8 +101,10 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
   f.add("tx-ring", "512", "tx descriptors per queue (power of two, 8..8192)");
   f.add("link-timeout", "10000", "ms to wait for link at start (0 = don't wait)");
   f.add("sim-mode", "realtime",
-        "simulated ports: 'realtime' (virtual time follows the clock; a slow driver drops) or 'virtual' (fixed "
-        "1 us steps, as fast as the host runs; stats per virtual second)");
+        "simulated ports: 'threaded' (the device runs in its own thread, paced to the clock, as a card does), "
+        "'realtime' (same pacing, simulated on the app's thread between polls) or 'virtual' (fixed 1 us steps "
+        "as fast as the host runs; stats per virtual second)");
+  f.add("sim-scale", "1.0", "simulated ports, threaded/realtime: virtual seconds per wall second (e.g. 0.1)");
   f.add("user", "", "after init, drop root privileges to this user (name or uid:gid)");
 }
 
@@ -117,7 +119,12 @@ PortOptions port_options_from(const Flags& f) {
   const std::string mode = f.str("sim-mode");
   if (mode == "realtime") o.sim_mode = sim::Runner::Mode::kRealTime;
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
-  else throw nic::Error("--sim-mode: '" + mode + "' is neither 'realtime' nor 'virtual'");
+  else if (mode == "threaded") o.sim_mode = sim::Runner::Mode::kThreaded;
+  else throw nic::Error("--sim-mode: '" + mode + "' is not one of threaded, realtime, virtual");
+  char* end = nullptr;
+  o.sim_scale = std::strtod(f.str("sim-scale").c_str(), &end);
+  if (*end != '\0' || !(o.sim_scale > 0 && o.sim_scale <= 1000))
+    throw nic::Error("--sim-scale: '" + f.str("sim-scale") + "' is not a number in (0, 1000]");
   o.drop_to = f.str("user");
   return o;
 }
@@ -158,7 +165,7 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
       }
       break;
   }
-  if (!sims.empty()) ps->runner = std::make_unique<sim::Runner>(ps->world, opt.sim_mode);
+  if (!sims.empty()) ps->runner = std::make_unique<sim::Runner>(ps->world, opt.sim_mode, 1000, opt.sim_scale);
   for (auto& b : ps->backends) ps->devices.push_back(nic::open_device(*b, opt.device));
   if (opt.wiring == SimWiring::kTrafficIn) {
     for (sim::SimNic* s : sims) {

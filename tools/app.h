@@ -66,9 +66,15 @@ struct PortSet {
   // mempool they need is allocated (DMA mappings made later would count against the new user's limits).
   void finish_setup();
 
-  // Devices may hold each other's buffers (forwarding): stop them all before destroying any.
+  // Devices may hold each other's buffers (forwarding): stop them all before destroying any. A device
+  // thread stops first, so teardown is deterministic.
   ~PortSet() {
+    stop_sim();
     for (auto& d : devices) d->shutdown();
+  }
+  // Stops the simulator's device thread (threaded mode); the world is then only touched by this thread.
+  void stop_sim() {
+    if (runner) runner->stop();
   }
 
   void pump() {
@@ -77,7 +83,7 @@ struct PortSet {
   uint64_t now_ns() { return backends.at(0)->now_ns(); }
   // Simulated ports: let frames already on the wire arrive (at most `limit_ns` of virtual time).
   void settle(uint64_t limit_ns = 10'000'000) {
-    if (runner) world.run_idle(limit_ns);
+    if (runner) runner->settle(limit_ns);
   }
 };
 
@@ -86,6 +92,7 @@ struct PortOptions {
   SimWiring wiring = SimWiring::kPairCabled;
   sim::TrafficSpec traffic;
   sim::Runner::Mode sim_mode = sim::Runner::Mode::kRealTime;
+  double sim_scale = 1.0;
   std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
 };
 

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
       dev.tx_batch(0, {});
     }
     ps->settle();
+    ps->stop_sim();  // the sink below is read without the device thread running
     stats.print_totals();
     std::printf("sent %llu packets\n", static_cast<unsigned long long>(seq));
     if (!ps->sinks.empty())
