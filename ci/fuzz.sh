@@ -8,6 +8,7 @@
 # they are then replayed by every `bazel test //...`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 seconds="${1:-30}"
 out=ci/out/fuzz
 mkdir -p "$out"
@@ -24,10 +25,10 @@ for t in $targets; do
   scratch="$out/$t"
   rm -rf "$scratch"; mkdir -p "$scratch/corpus"
   dict=""
-  [ -f "fuzz/${t%_fuzz}.dict" ] && dict="-dict=fuzz/${t%_fuzz}.dict"
+  [ -f "fuzz/${t%_fuzz}.dict" ] && dict="-dict=$root/fuzz/${t%_fuzz}.dict"
   log="$scratch/log.txt"
   (cd "$scratch" && "$bin_dir/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-      $dict corpus "$OLDPWD/fuzz/corpus/${t%_fuzz}") > "$log" 2>&1
+      $dict corpus "$root/fuzz/corpus/${t%_fuzz}") > "$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')

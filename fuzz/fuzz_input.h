@@ -21,6 +21,7 @@ class Input {
   // Up to `max` raw bytes.
   size_t bytes(uint8_t* dst, size_t max) {
     const size_t k = max < n_ ? max : n_;
+    if (k == 0) return 0;
     std::memcpy(dst, p_, k);
     p_ += k;
     n_ -= k;

@@ -121,10 +121,11 @@ PortOptions port_options_from(const Flags& f) {
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
   else if (mode == "threaded") o.sim_mode = sim::Runner::Mode::kThreaded;
   else throw nic::Error("--sim-mode: '" + mode + "' is not one of threaded, realtime, virtual");
+  const std::string scale = f.str("sim-scale");
   char* end = nullptr;
-  o.sim_scale = std::strtod(f.str("sim-scale").c_str(), &end);
-  if (*end != '\0' || !(o.sim_scale > 0 && o.sim_scale <= 1000))
-    throw nic::Error("--sim-scale: '" + f.str("sim-scale") + "' is not a number in (0, 1000]");
+  o.sim_scale = std::strtod(scale.c_str(), &end);
+  if (scale.empty() || *end != '\0' || !(o.sim_scale > 0 && o.sim_scale <= 1000))
+    throw nic::Error("--sim-scale: '" + scale + "' is not a number in (0, 1000]");
   o.drop_to = f.str("user");
   return o;
 }
