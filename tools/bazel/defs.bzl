@@ -62,3 +62,19 @@ def nic_cc_fuzz_test(name, srcs, corpus, deps = [], dicts = [], copts = [], size
         }),
         data = dicts,
     )
+
+def nic_cc_static_binary(name, linkopts = [], **kwargs):
+    """A fully static nic_cc_binary (for the QEMU guest, which has no libc); not built under sanitizers."""
+    nic_cc_binary(
+        name = name,
+        linkopts = linkopts + ["-static"],
+        linkstatic = 1,
+        target_compatible_with = select({
+            "//tools/bazel:asan": ["//tools/bazel:incompatible"],
+            "//tools/bazel:ubsan": ["//tools/bazel:incompatible"],
+            "//tools/bazel:tsan": ["//tools/bazel:incompatible"],
+            "//tools/bazel:libfuzzer": ["//tools/bazel:incompatible"],
+            "//conditions:default": [],
+        }),
+        **kwargs
+    )

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# ci/qemu/run_vm.sh: boots the guest (ci/qemu/build_guest.sh) under QEMU (TCG, q35 + virtual Intel IOMMU)
+# with two emulated 82576 NICs on one hub, and returns the exit status of the guest's commands.
+#
+#   run_vm.sh [--shell] [--no-capture] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD
+#
+# Guest ports: 0000:00:03.0 (MAC 52:54:00:4e:49:00) and 0000:00:06.0 (MAC 52:54:00:4e:49:01), one -netdev
+# hubport each on hub 0, so a frame sent by one arrives at the other. Host side, in OUTDIR: serial.log (the
+# guest console, also copied to stdout), port0.pcap and port1.pcap (filter-dump: every frame in or out of
+# that port). Exit status: the guest's, 124 when the timeout (default 150 s) hit, 125 when the guest never
+# reported one (crash, panic). --shell: an interactive guest shell instead (Ctrl-A X quits QEMU).
+# --no-capture: no pcaps (writing them slows high packet rates: our pktgen 3.6 -> 1.3 Mpps).
+set -euo pipefail
+
+cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
+timeout=150 smp=2 mem=768 shell="" append="" capture=1
+die() { echo "run_vm.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --shell) shell=1 ;;
+    --no-capture) capture="" ;;
+    --timeout) timeout="$2"; shift ;;
+    --smp) smp="$2"; shift ;;
+    --mem) mem="$2"; shift ;;
+    --append) append="$2"; shift ;;
+    -*) die "unknown option $1" ;;
+    *) break ;;
+  esac
+  shift
+done
+[ $# -eq 2 ] || die "usage: run_vm.sh [--shell] [--no-capture] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD"
+out="$1" initrd="$2"
+kernel=$(echo "$cache"/linux/boot/vmlinuz-*)
+[ -f "$kernel" ] || die "no guest kernel in $cache/linux/boot: run ci/qemu/setup.sh"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed: run ci/qemu/setup.sh"
+[ -f "$initrd" ] || die "no initramfs $initrd (ci/qemu/build_guest.sh makes one)"
+mkdir -p "$out"
+rm -f "$out"/serial.log "$out"/port0.pcap "$out"/port1.pcap
+
+args=(
+  -accel tcg -cpu max -smp "$smp" -m "$mem" -nodefaults -display none -no-reboot
+  -machine q35,kernel-irqchip=split
+  -device intel-iommu,intremap=on,caching-mode=on
+  -kernel "$kernel" -initrd "$initrd"
+  -append "console=ttyS0 intel_iommu=on panic=1 quiet ${shell:+nicsim.shell} $append"
+  -chardev "stdio,id=con,mux=on,signal=off,logfile=$out/serial.log" -serial chardev:con -mon chardev=con
+)
+for i in 0 1; do
+  args+=(-netdev "hubport,id=port$i,hubid=0"
+         -device "igb,netdev=port$i,addr=$([ $i = 0 ] && echo 0x3 || echo 0x6),mac=52:54:00:4e:49:0$i")
+  [ -z "$capture" ] || args+=(-object "filter-dump,id=dump$i,netdev=port$i,file=$out/port$i.pcap")
+done
+
+status=0
+if [ -n "$shell" ]; then
+  qemu-system-x86_64 "${args[@]}" || status=$?
+  exit "$status"
+fi
+timeout --foreground --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null || status=$?
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "run_vm.sh: VM killed after the ${timeout} s timeout" >&2
+  exit 124
+fi
+[ "$status" -eq 0 ] || echo "run_vm.sh: qemu-system-x86_64 exited with status $status" >&2
+rc=$(sed -n 's/^@@NICSIM-EXIT \([0-9]*\).*/\1/p' "$out/serial.log" | tail -1)
+if [ -z "$rc" ]; then
+  echo "run_vm.sh: the guest reported no exit status (see $out/serial.log)" >&2
+  exit 125
+fi
+exit "$rc"

@@ -1,0 +1,28 @@
+# Runs inside the QEMU guest (ci/qemu/guest_init.sh runs it after binding both 82576 ports to vfio-pci).
+# qemu_igb_test.sh prepends COUNT=<frames> and checks this output (serial console) and the pcaps on the host.
+#   1. selftest (MAC loopback) on each port;
+#   2. fwd on port 1 (one port: sends back what it receives) in the background, pktgen on port 0 sending
+#      COUNT frames to port 1's MAC; fwd stops after COUNT frames (or 30 s). QEMU's igb drops frames that
+#      find no free rx descriptor and pktgen outruns fwd under TCG, so fwd's rx ring (4096) holds the whole
+#      burst: COUNT must stay below it for the counts to be exact.
+p0=${NICSIM_PORTS%%,*}
+p1=${NICSIM_PORTS##*,}
+rc=0
+step() { echo "@@STEP $*"; }
+
+for p in "$p0" "$p1"; do
+  step "selftest $p"
+  selftest --ports "$p" --count 2000 || rc=1
+done
+
+step "fwd $p1 + pktgen $p0 ($COUNT frames)"
+fwd --ports "$p1" --rx-ring 4096 --count "$COUNT" --seconds 30 >/tmp/fwd.log 2>&1 &
+fwd_pid=$!
+i=0  # fwd is ready once it prints its first per-second statistics
+until grep -q 'RX:' /tmp/fwd.log || ! kill -0 $fwd_pid 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+pktgen --ports "$p0" --count "$COUNT" --dst-mac 52:54:00:4e:49:01 || rc=1
+wait $fwd_pid || rc=1
+step "fwd output"
+cat /tmp/fwd.log
+step "end"
+exit $rc

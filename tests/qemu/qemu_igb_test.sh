@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# //tests/qemu:qemu_igb_test: our apps on QEMU's emulated 82576 (igb) NICs, through real VFIO behind a
+# virtual Intel IOMMU, in a TCG guest (ci/qemu). In the guest (guest_commands.sh): selftest on each port,
+# then pktgen on port 0 sending COUNT frames while fwd on port 1 sends them back. On the host: the guest's
+# output, and both ports' captures (QEMU filter-dump) read with tshark: every frame pktgen sent is a
+# well-formed Ethernet/IPv4/UDP frame as tools/packet_template.cc builds it, in sequence, and the frame
+# counts on the wire agree with what pktgen sent, what fwd forwarded and the devices' own counters.
+# Missing QEMU/guest pieces are a failure naming ci/qemu/setup.sh, never a skip.
+#   args: selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh (static binaries)
+set -uo pipefail
+
+COUNT=4000  # < fwd's rx ring (guest_commands.sh)
+MAC0=52:54:00:4e:49:00 MAC1=52:54:00:4e:49:01 MAC1_FWD=52:55:00:4e:49:01  # fwd increments dst MAC byte 1
+cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
+[ $# -eq 7 ] || { echo "usage: qemu_igb_test.sh selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh"; exit 2; }
+bins=("$1" "$2" "$3" "$4") build_guest="$5" run_vm="$6" commands="$7"
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...: one line per check, [ ok ] when COMMAND succeeds
+  local what="$1"; shift
+  if "$@"; then echo "  [ ok ] $what"; else echo "  [FAIL] $what"; failures=$((failures + 1)); fi
+}
+fatal() {
+  echo "FAIL: $*"
+  echo "FAIL: the QEMU test needs what ci/qemu/setup.sh installs: run ci/qemu/setup.sh (./bazelw runs it too)"
+  exit 1
+}
+
+# --- Preflight: fail loudly, naming the setup command.
+command -v qemu-system-x86_64 >/dev/null || fatal "qemu-system-x86_64 is not installed"
+qemu-system-x86_64 -device help 2>/dev/null | grep '"igb"' >/dev/null || fatal "this QEMU has no -device igb (need QEMU >= 8: bookworm-backports)"
+command -v tshark >/dev/null || fatal "tshark is not installed"
+[ -f "$cache/linux/.complete" ] || fatal "no unpacked guest kernel in $cache/linux"
+[ -x /bin/busybox ] && command -v cpio >/dev/null || fatal "busybox-static or cpio is missing"
+
+out="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d)}"
+echo "VM logs and captures: $out"
+{ echo "COUNT=$COUNT"; cat "$commands"; } >"$out/commands.sh"
+"$build_guest" "$out/initramfs.cpio.gz" "$out/commands.sh" "${bins[@]}" || fatal "ci/qemu/build_guest.sh failed"
+start=$SECONDS
+"$run_vm" --timeout 170 "$out" "$out/initramfs.cpio.gz"
+guest_rc=$?
+rm -f "$out/initramfs.cpio.gz"
+echo "=== VM ran for $((SECONDS - start)) s; guest exit status $guest_rc"
+log="$out/serial.log"
+[ -f "$log" ] || fatal "no serial log from the VM"
+
+# --- The guest's own verdicts and counters.
+echo "=== guest output"
+check "selftest PASS on both ports" [ "$(grep -ac '^selftest: PASS' "$log")" = 2 ]
+sent=$(grep -a '^sent [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+fwded=$(grep -a '^forwarded [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+pg_total=$(grep -a "^\[vfio:0000:00:03.0\] total:" "$log" | tail -1)
+fw_total=$(grep -a "^\[vfio:0000:00:06.0\] total:" "$log" | tail -1)
+field() { grep -oE "$1 [0-9]+" <<<"$2" | grep -oE '[0-9]+' | head -1; }
+check "pktgen sent ${sent:-?} of $COUNT frames" [ "${sent:-x}" = "$COUNT" ]
+check "port 0 device counter: tx $(field tx "$pg_total") packets" [ "$(field tx "$pg_total")" = "$COUNT" ]
+check "fwd forwarded ${fwded:-?} of $COUNT frames" [ "${fwded:-x}" = "$COUNT" ]
+check "port 1 device counters: rx $(field rx "$fw_total"), tx $(field tx "$fw_total") packets (fwd: ${fwded:-?})" \
+  [ "$(field rx "$fw_total")/$(field tx "$fw_total")" = "${fwded:-x}/${fwded:-x}" ]
+check "port 1 dropped nothing" [ "$(grep -oE '\([0-9]+ dropped' <<<"$fw_total" | grep -oE '[0-9]+')" = 0 ]
+
+# --- The wire, as QEMU saw it. Every frame of a flow must be pktgen's template with sequence 0, 1, 2, ...
+# FLOW: frames in PCAP from SRC to DST; prints the number of frames, then complains about any bad one.
+flow_check() {
+  local pcap="$1" src="$2" dst="$3"
+  tshark -r "$pcap" -o ip.check_checksum:TRUE -d udp.port==5678,data -Y "eth.src==$src && eth.dst==$dst" -T fields \
+    -e frame.len -e eth.type -e ip.version -e ip.hdr_len -e ip.len -e ip.ttl -e ip.proto -e ip.src -e ip.dst \
+    -e ip.checksum.status -e udp.srcport -e udp.dstport -e udp.length -e udp.checksum -e data.data -e _ws.malformed 2>/dev/null |
+    awk -F'\t' '
+      function le32(n) { return sprintf("%02x%02x%02x%02x", n % 256, int(n / 256) % 256, int(n / 65536) % 256, int(n / 16777216) % 256) }
+      { want = "60|0x0800|4|20|46|64|17|10.0.0.1|10.0.0.2|1|1234|5678|26|0x0000|" le32(NR - 1) "2e2f303132333435363738393a3b|"
+        got = $1; for (i = 2; i <= 16; i++) got = got "|" $i
+        if (got != want && bad++ < 3) print "    frame " NR ": got  " got "\n    " sprintf("%" length(NR) "s", "") "        want " want > "/dev/stderr" }
+      END { print NR; if (bad) print "    " bad " malformed or out-of-sequence frames" > "/dev/stderr"; exit bad > 0 }'
+}
+echo "=== captures (tshark)"
+for spec in "port0.pcap $MAC0 $MAC1 ${sent:-x} pktgen's frames leaving port 0" \
+            "port1.pcap $MAC0 $MAC1 ${sent:-x} pktgen's frames arriving at port 1" \
+            "port1.pcap $MAC0 $MAC1_FWD ${fwded:-x} fwd's frames leaving port 1" \
+            "port0.pcap $MAC0 $MAC1_FWD ${fwded:-x} fwd's frames arriving at port 0"; do
+  read -r pcap src dst want what <<<"$spec"
+  n=$(flow_check "$out/$pcap" "$src" "$dst") && ok=yes || ok=no
+  check "$pcap: $n $what (want $want), all well-formed Ethernet/IPv4/UDP, in sequence" [ "$ok/$n" = "yes/$want" ]
+done
+check "guest commands exited with status $guest_rc" [ "$guest_rc" = 0 ]
+
+if [ "$failures" -ne 0 ]; then
+  echo "qemu_igb_test: FAIL ($failures checks failed; serial log and pcaps in $out)"
+  exit 1
+fi
+echo "qemu_igb_test: PASS"
