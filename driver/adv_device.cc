@@ -1,5 +1,8 @@
 #include "driver/adv_device.h"
 
+#include <algorithm>
+#include <array>
+
 #include "driver/error.h"
 #include "driver/log.h"
 
@@ -22,26 +25,176 @@ AdvDevice::AdvDevice(Backend& backend, const DeviceConfig& config, const FamilyL
 }
 
 RxRing& AdvDevice::setup_rx_ring(uint16_t q) {
-  const uint32_t pool_size = config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
-  pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
-  if (pools_.back()->data_capacity() < kMaxFrame) throw Error("packet buffers too small for 1518-byte frames");
-  rx_.push_back(std::make_unique<RxRing>(backend_, *pools_.back(), config_.rx_ring_size, layout_.rdt.at(q)));
-  RxRing& ring = *rx_.back();
+  const bool recovering = q < rx_.size();
+  if (!recovering) {
+    const uint32_t pool_size =
+        config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
+    pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
+    if (pools_.back()->data_capacity() < kMaxFrame) throw Error("packet buffers too small for 1518-byte frames");
+    rx_.push_back(std::make_unique<RxRing>(backend_, *pools_.back(), config_.rx_ring_size, layout_.rdt.at(q)));
+  }
+  RxRing& ring = *rx_.at(q);
   mmio_.write(layout_.rdbal, q, static_cast<uint32_t>(ring.ring_iova()));
   mmio_.write(layout_.rdbah, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
   mmio_.write(layout_.rdlen, q, ring.ring_bytes());
   mmio_.write(layout_.rdh, q, 0);
   mmio_.write(layout_.rdt, q, 0);
+  if (recovering) {
+    // The device is reset and the queue off, so nothing writes the ring any more: frames it completed before
+    // are taken off (and dropped, counted) so that every descriptor can be posted afresh.
+    std::array<Packet, 32> got;
+    for (size_t n; (n = ring.rx_batch(got)) != 0;) {
+      health_.rx_discarded += n;
+      for (size_t i = 0; i < n; ++i) got[i].reset();
+    }
+    ring.release_all();
+  }
   return ring;
 }
 
 TxRing& AdvDevice::setup_tx_ring(uint16_t q) {
-  tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q)));
-  TxRing& ring = *tx_.back();
+  if (q < tx_.size()) {  // recovery: a fresh ring (its buffers were released), the old one's counts kept
+    const RingStats& old = tx_[q]->stats();
+    RingStats& before = tx_stats_before_.at(q);
+    before.packets += old.packets;
+    before.bytes += old.bytes;
+    before.no_buf += old.no_buf;
+    before.bad_desc += old.bad_desc;
+    tx_[q] = std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q));
+  } else {
+    tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q)));
+    tx_stats_before_.emplace_back();
+    tx_stats_view_.emplace_back();
+    tx_watch_.emplace_back();
+  }
+  TxRing& ring = *tx_[q];
   mmio_.write(layout_.tdbal, q, static_cast<uint32_t>(ring.ring_iova()));
   mmio_.write(layout_.tdbah, q, static_cast<uint32_t>(ring.ring_iova() >> 32));
   mmio_.write(layout_.tdlen, q, ring.ring_bytes());
   return ring;
+}
+
+const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
+  const RingStats& now = tx_.at(q)->stats();
+  if (health_.recoveries == 0) return now;
+  const RingStats& before = tx_stats_before_.at(q);
+  tx_stats_view_.at(q) = RingStats{before.packets + now.packets, before.bytes + now.bytes, before.no_buf + now.no_buf,
+                                   before.bad_desc + now.bad_desc};
+  return tx_stats_view_[q];
+}
+
+void AdvDevice::add_saved_stats(DeviceStats& s) {
+  s.rx_packets += saved_stats_.rx_packets;
+  s.tx_packets += saved_stats_.tx_packets;
+  s.rx_bytes += saved_stats_.rx_bytes;
+  s.tx_bytes += saved_stats_.tx_bytes;
+  s.rx_missed += saved_stats_.rx_missed;
+  s.rx_no_desc += saved_stats_.rx_no_desc;
+  s.rx_crc_errors += saved_stats_.rx_crc_errors;
+  saved_stats_ = {};
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Watchdog (in the spirit of Linux ixgbe's service task): a handful of register reads per call, none on
+// the hot path. Progress of a tx queue = descriptors completed since the last call; a queue with work in
+// flight, the link up and no progress for tx_hang_timeout_ms is hung.
+Health AdvDevice::watchdog() {
+  if (health_.dead) return Health::kDead;
+  if (!running_) return Health::kOk;  // shut down by the app
+  try {
+    if (mmio_.read(layout_.status) == 0xFFFFFFFFu) {
+      mark_dead("device reads all-ones (removed from the bus or dead)");
+      return Health::kDead;
+    }
+    // Queue 0 is enabled for the device's whole life; finding it off means the device reset itself.
+    if (!(mmio_.read(layout_.rxdctl, 0) & layout_.queue_enable)) {
+      ++health_.device_resets;
+      return recover("device lost its configuration (reset by itself?)", true);
+    }
+    const bool up = link().up;
+    if (up != health_.link_up) {
+      ++health_.link_changes;
+      health_.link_up = up;
+      log(up ? LogLevel::kInfo : LogLevel::kWarn, "%s: link %s", backend_.name().c_str(), up ? "up" : "down");
+    }
+    const uint64_t now = backend_.now_ns();
+    const uint64_t timeout = static_cast<uint64_t>(config_.tx_hang_timeout_ms) * 1'000'000;
+    bool hung = false;
+    for (size_t q = 0; q < tx_.size(); ++q) {
+      TxRing& ring = *tx_[q];
+      TxWatch& w = tx_watch_[q];
+      ring.reclaim();
+      const uint32_t in_flight = ring.in_flight();
+      const uint64_t packets = ring.stats().packets;
+      const bool progress = in_flight == 0 || in_flight < w.in_flight + (packets - w.packets);
+      if (progress || !up || w.since_ns == 0) w.since_ns = now;
+      else if (timeout != 0 && now - w.since_ns > timeout) hung = true;
+      w.in_flight = in_flight;
+      w.packets = packets;
+    }
+    if (hung) {
+      ++health_.tx_hangs;
+      return recover("tx unit hang: descriptors in flight, none completed", false);
+    }
+    return up ? Health::kOk : Health::kLinkDown;
+  } catch (const DeviceDead& e) {
+    mark_dead(e.what());
+    return Health::kDead;
+  }
+}
+
+// Reset and re-initialize the device from config_, keeping pools and rx rings. Every buffer in a ring goes
+// back to its pool; what is dropped that way is counted in health_.
+Health AdvDevice::recover(const char* why, bool device_lost_registers) {
+  log(LogLevel::kWarn, "%s: %s; resetting the device", backend_.name().c_str(), why);
+  ++health_.recoveries;
+  try {
+    // 1. Stop DMA: receive off, every queue off, and wait (bounded) until the device says so.
+    stop_dma();
+    for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.clear_bits(layout_.rxdctl, q, layout_.queue_enable);
+    for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.clear_bits(layout_.txdctl, q, layout_.queue_enable);
+    for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.poll(layout_.rxdctl, q, layout_.queue_enable, 0, 10'000);
+    for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.poll(layout_.txdctl, q, layout_.queue_enable, 0, 10'000);
+    // 2. Counters survive the reset in saved_stats_ (read_stats moves older saved counts into `now`).
+    DeviceStats now;
+    read_stats(now);
+    saved_stats_ = now;
+    // 3. Transmit: keep what completed; what the device never processed (TDH..TDT) is dropped. When the device
+    // lost its registers nobody knows, so every unconfirmed packet counts as dropped.
+    for (uint16_t q = 0; q < tx_.size(); ++q) {
+      TxRing& ring = *tx_[q];
+      ring.reclaim();
+      uint32_t dropped = ring.in_flight();
+      if (!device_lost_registers) {
+        const uint32_t head = mmio_.read(layout_.tdh, q), tail = mmio_.read(layout_.tdt, q);
+        if (head < ring.size() && tail < ring.size()) dropped = std::min(dropped, (tail - head) & (ring.size() - 1));
+      }
+      health_.tx_discarded += dropped;
+      ring.release_all();
+    }
+    // 4. The family's whole init again; rx rings are harvested and refilled, tx rings replaced.
+    reinit();
+    for (TxWatch& w : tx_watch_) w = TxWatch{};
+    health_.link_up = link().up;
+    return Health::kRecovered;
+  } catch (const Error& e) {
+    mark_dead(std::string("recovery failed: ") + e.what());
+    return Health::kDead;
+  }
+}
+
+// The device is gone (or unusable): nothing will DMA any more, so every buffer goes back to its pool.
+void AdvDevice::mark_dead(const std::string& why) {
+  log(LogLevel::kError, "%s: %s; device stopped", backend_.name().c_str(), why.c_str());
+  health_.dead = true;
+  health_.link_up = false;
+  running_ = false;
+  for (auto& t : tx_) {
+    t->reclaim();
+    health_.tx_discarded += t->in_flight();
+    t->release_all();
+  }
+  for (auto& r : rx_) r->release_all();
 }
 
 void AdvDevice::start_rx_queue(uint16_t q) {
@@ -62,10 +215,12 @@ void AdvDevice::start_tx_queue(uint16_t q) {
 }
 
 void AdvDevice::wait_for_link() {
+  health_.link_up = link().up;  // the watchdog reports changes from here on
   if (config_.link_timeout_ms == 0) return;
   const uint64_t deadline = backend_.now_ns() + static_cast<uint64_t>(config_.link_timeout_ms) * 1'000'000;
   while (!link().up && backend_.now_ns() < deadline) backend_.delay_us(kLinkPollUs);
   const LinkStatus l = link();
+  health_.link_up = l.up;
   if (l.up) log(LogLevel::kInfo, "%s: link up at %u Mbit/s", backend_.name().c_str(), l.speed_mbps);
   else log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(), config_.link_timeout_ms);
 }

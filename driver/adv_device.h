@@ -45,6 +45,8 @@ class AdvDevice : public Device {
     return queue < tx_.size() && running_ ? tx_[queue]->tx_batch(pkts) : 0;
   }
   void shutdown() final;
+  Health watchdog() final;
+  DeviceHealth health() const final { return health_; }
 
   MacAddr mac() final;  // RAL(0)/RAH(0)
   void set_mac(const MacAddr& mac) final;
@@ -52,12 +54,15 @@ class AdvDevice : public Device {
   uint16_t tx_queues() const final { return static_cast<uint16_t>(tx_.size()); }
   Mempool& rx_pool(uint16_t queue) final { return *pools_.at(queue); }
   const RingStats& rx_ring_stats(uint16_t queue) const final { return rx_.at(queue)->stats(); }
-  const RingStats& tx_ring_stats(uint16_t queue) const final { return tx_.at(queue)->stats(); }
+  // Includes what earlier incarnations of the queue's ring counted (recovery replaces tx rings).
+  const RingStats& tx_ring_stats(uint16_t queue) const final;
 
  protected:
   AdvDevice(Backend& backend, const DeviceConfig& config, const FamilyLayout& layout, const char* family);
 
-  // Allocates queue q's mempool and rings and programs base/length/head/tail (rx and tx alike).
+  // Allocates queue q's mempool and rings and programs base/length/head/tail (rx and tx alike). During
+  // recovery (the queue exists) it reuses the pool and rx ring (after harvesting frames the device completed)
+  // and replaces the tx ring.
   RxRing& setup_rx_ring(uint16_t q);
   TxRing& setup_tx_ring(uint16_t q);
   // Fill the ring, enable the queue, wait for the enable to stick, hand the ring to the device.
@@ -69,6 +74,12 @@ class AdvDevice : public Device {
   void wait_for_link();
   // Family hook for shutdown(): stop receive/transmit DMA before the rings give their buffers back.
   virtual void stop_dma() = 0;
+  // Family hook for recovery: the whole datasheet init again (global reset included) on the existing queues,
+  // without waiting for link. Throws like the constructor does. A family without one cannot recover: the
+  // watchdog then reports the device dead (kDead) instead of resetting it.
+  virtual void reinit() { throw Error(std::string(driver_name()) + ": recovery (re-initialization) not implemented"); }
+  // Families call it first thing in read_stats(): counters saved before a recovery's reset.
+  void add_saved_stats(DeviceStats& s);
 
   Backend& backend_;
   Mmio mmio_;
@@ -80,6 +91,20 @@ class AdvDevice : public Device {
   std::vector<std::unique_ptr<RxRing>> rx_;
   std::vector<std::unique_ptr<TxRing>> tx_;
   bool running_ = true;
+
+  // Watchdog state.
+  Health recover(const char* why, bool device_lost_registers);
+  void mark_dead(const std::string& why);
+  struct TxWatch {
+    uint64_t since_ns = 0;  // last time queue q made progress (or had nothing to do, or no link)
+    uint32_t in_flight = 0;
+    uint64_t packets = 0;
+  };
+  std::vector<TxWatch> tx_watch_;
+  std::vector<RingStats> tx_stats_before_;        // per queue: counted by rings replaced in recovery
+  mutable std::vector<RingStats> tx_stats_view_;  // what tx_ring_stats() returns after a recovery
+  DeviceStats saved_stats_;
+  DeviceHealth health_;
 };
 
 }  // namespace nic

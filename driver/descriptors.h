@@ -1,5 +1,7 @@
-// Advanced receive and transmit descriptors, shared by the 82599 (§7.1.6, §7.2.3.2.4) and the 82576.
-// Each is 16 bytes; the device reads the "read" format and overwrites it with the "write-back" format.
+// Descriptor layouts: the advanced receive and transmit descriptors shared by the 82599 (§7.1.6, §7.2.3.2.4)
+// and the 82576, and the 82574's extended receive / legacy transmit descriptors. Each is 16 bytes; the device
+// reads the "read" format and overwrites it with the "write-back" format. The rings (ring.h) see them only
+// through a format policy each.
 #pragma once
 
 #include <cstddef>
@@ -61,6 +63,57 @@ inline constexpr uint32_t kCmdDext = 1u << 29;  // extended (advanced) descripto
 inline constexpr uint32_t kPaylenShift = 14;
 inline constexpr uint32_t kStatusDD = 1u << 0;
 }  // namespace txd
+
+// --- 82574 (e1000e) formats: the driver uses the extended receive descriptor and the legacy transmit
+// descriptor (82574 datasheet, receive/transmit descriptor chapters; layouts and bits as in Linux e1000e hw.h
+// and QEMU's e1000e model).
+
+// Receive descriptor, extended (RFCTL.EXSTEN = 1, RCTL.DTYP = 00b). Write-back puts STATUS/ERRORS
+// and the length where the advanced write-back has them (bytes 8..13), with different error bits.
+union ExtRxDesc {
+  struct {
+    uint64_t buffer_addr;  // IOVA of the packet buffer
+    uint64_t reserved;     // written 0: its low bit is DD in write-back
+  } read;
+  struct {
+    uint32_t mrq;           // RSS type / queue
+    uint32_t rss_or_csum;   // RSS hash, or IP id (15:0) and packet checksum (31:16)
+    uint32_t status_error;  // STATUS (19:0) and extended ERRORS (31:20)
+    uint16_t length;        // bytes written to the buffer
+    uint16_t vlan;
+  } wb;
+};
+static_assert(sizeof(ExtRxDesc) == 16);
+static_assert(offsetof(ExtRxDesc, read.reserved) == 8 && offsetof(ExtRxDesc, wb.status_error) == 8 &&
+              offsetof(ExtRxDesc, wb.length) == 12 && offsetof(ExtRxDesc, wb.vlan) == 14);
+
+namespace erxd {
+inline constexpr uint32_t kStatusDD = 1u << 0;
+inline constexpr uint32_t kStatusEOP = 1u << 1;
+inline constexpr uint32_t kErrorCe = 1u << 24;    // CRC / alignment error
+inline constexpr uint32_t kErrorTcpe = 1u << 29;  // TCP/UDP checksum error
+inline constexpr uint32_t kErrorIpe = 1u << 30;   // IP checksum error
+inline constexpr uint32_t kErrorRxe = 1u << 31;   // RX data error
+}  // namespace erxd
+
+// Transmit descriptor, legacy (CMD.DEXT = 0). The device writes STA in place (no separate
+// write-back layout): DD in bit 0 of the last dword, as in the advanced write-back.
+struct LegacyTxDesc {
+  uint64_t buffer_addr;
+  uint32_t cmd_len;  // LENGTH (15:0), CSO (23:16), CMD (31:24)
+  uint32_t status;   // STA (3:0), CSS (15:8), SPECIAL (31:16)
+};
+static_assert(sizeof(LegacyTxDesc) == 16);
+static_assert(offsetof(LegacyTxDesc, cmd_len) == 8 && offsetof(LegacyTxDesc, status) == 12);
+
+namespace ltxd {
+inline constexpr uint32_t kLenMask = 0xFFFF;
+inline constexpr uint32_t kCmdEop = 1u << 24;
+inline constexpr uint32_t kCmdIfcs = 1u << 25;
+inline constexpr uint32_t kCmdRs = 1u << 27;
+inline constexpr uint32_t kCmdDext = 1u << 29;  // must stay 0: 1 selects the extended (context/data) formats
+inline constexpr uint32_t kStatusDD = 1u << 0;
+}  // namespace ltxd
 
 // Ring geometry shared by the families: 16-byte descriptors, ring length a multiple of 128 bytes
 // (8 descriptors), at most 8K descriptors (82599 §8.2.3.8.3, §8.2.3.9.7). This driver also wants a power of

@@ -1,5 +1,5 @@
 // The driver's public API: a device handle with rx/tx queues, batch calls on spans of Packets, stats, MAC,
-// link. Device families (ixgbe, igb) implement it on top of a Backend and the shared rings.
+// link. Device families (ixgbe, igb, e1000e) implement it on top of a Backend and the shared rings.
 #pragma once
 
 #include <array>
@@ -45,6 +45,32 @@ struct DeviceConfig {
   bool promiscuous = true;
   bool loopback = false;            // MAC loopback (HLREG0.LPBK on the 82599): tx comes back to rx
   uint32_t link_timeout_ms = 10000;  // 0 = do not wait for link
+  // Device::watchdog(): a tx queue with descriptors in flight and no completion for this long, while the
+  // link is up, is hung ("Tx Unit Hang") and the device is reset and re-initialized. 0 = never.
+  uint32_t tx_hang_timeout_ms = 1000;
+};
+
+// What Device::watchdog() found.
+enum class Health {
+  kOk,         // running, link up
+  kLinkDown,   // running, no link: frames queued for transmit wait, nothing arrives
+  kRecovered,  // a tx hang or a device reset was found; the device was re-initialized from its config
+  kDead,       // the device is gone (all-ones reads) or could not be re-initialized: rx/tx do nothing
+};
+
+// Reliability counters kept by the driver (Device::health()).
+struct DeviceHealth {
+  bool dead = false;
+  bool link_up = false;
+  uint64_t link_changes = 0;    // link transitions the watchdog saw
+  uint64_t tx_hangs = 0;        // tx queues found hung
+  uint64_t device_resets = 0;   // times the device was found reset (its queues disabled behind our back)
+  uint64_t recoveries = 0;      // re-initializations performed
+  // Packets the driver discarded while recovering: tx packets handed to the device that it had not
+  // processed (TDH..TDT; all unconfirmed ones when the device lost its registers), and frames the device had
+  // already written to the rx ring. Both are counted as drops; buffers go back to their pools.
+  uint64_t tx_discarded = 0;
+  uint64_t rx_discarded = 0;
 };
 
 class Device {
@@ -64,6 +90,13 @@ class Device {
 
   // Accumulates the device's clear-on-read counters into `stats`. Throws DeviceDead if the device is gone.
   virtual void read_stats(DeviceStats& stats) = 0;
+
+  // Health check for the app to call periodically (e.g. every 10-100 ms; never on the hot path): notices
+  // link changes, a dead device (all-ones), a device that reset itself, and tx queues whose descriptors
+  // stopped completing; recovers the last two by re-initializing the device from its config (buffers in
+  // the rings go back to their pools and are counted in health()). Families without one report kOk.
+  virtual Health watchdog() { return Health::kOk; }
+  virtual DeviceHealth health() const { return {}; }
   virtual LinkStatus link() = 0;
   virtual MacAddr mac() = 0;
   virtual void set_mac(const MacAddr& mac) = 0;
@@ -78,7 +111,8 @@ class Device {
   virtual const RingStats& tx_ring_stats(uint16_t queue) const = 0;
 };
 
-// Opens the right family for the backend's PCI identity (82599 → ixgbe, 82576 → igb) and initializes it.
+// Opens the right family for the backend's PCI identity (82599 → ixgbe, 82576 → igb, 82574 → e1000e) and
+// initializes it.
 // Throws nic::Error with a clear message for unsupported devices or failed init.
 std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config);
 

@@ -115,7 +115,8 @@ class Packet {
   PktBuf* get() const { return buf_; }
 
  private:
-  friend class RxRing;  // fills empty handles without the move-assignment's release check
+  template <class Format>
+  friend class BasicRxRing;  // fills empty handles without the move-assignment's release check
   PktBuf* buf_ = nullptr;
 };
 static_assert(sizeof(Packet) == sizeof(void*));

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "driver/device.h"
+#include "driver/e1000e/e1000e.h"
 #include "driver/error.h"
 #include "driver/igb/igb.h"
 #include "driver/ixgbe/ixgbe.h"
@@ -21,7 +22,9 @@ std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config
   backend.config_write(pci::kCommand, cmd | pci::kCommandMemory | pci::kCommandBusMaster | pci::kCommandIntxDisable, 2);
   if (ixgbe::is_supported_device(id.vendor, id.device)) return std::make_unique<ixgbe::IxgbeDevice>(backend, config);
   if (igb::is_supported_device(id.vendor, id.device)) return std::make_unique<igb::IgbDevice>(backend, config);
-  throw Error(backend.name() + ": unsupported device " + ids + " (supported: Intel 82599 and 82576 families)");
+  if (e1000e::is_supported_device(id.vendor, id.device))
+    return std::make_unique<e1000e::E1000eDevice>(backend, config);
+  throw Error(backend.name() + ": unsupported device " + ids + " (supported: Intel 82599, 82576 and 82574 families)");
 }
 
 }  // namespace nic

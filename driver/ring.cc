@@ -23,27 +23,31 @@ DmaRegion alloc_ring(Backend& backend, uint32_t size, const char* what) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
-RxRing::RxRing(Backend& backend, Mempool& pool, uint32_t size, uint32_t tail_reg)
+template <class F>
+BasicRxRing<F>::BasicRxRing(Backend& backend, Mempool& pool, uint32_t size, uint32_t tail_reg)
     : backend_(backend),
       pool_(pool),
       ring_(alloc_ring(backend, size, "rx")),
-      desc_(static_cast<AdvRxDesc*>(ring_.virt)),
+      desc_(static_cast<Desc*>(ring_.virt)),
       bufs_(size, nullptr),
       size_(size),
       mask_(size - 1),
       tail_reg_(tail_reg) {}
 
-RxRing::~RxRing() {
+template <class F>
+BasicRxRing<F>::~BasicRxRing() {
   release_all();
   backend_.dma_free(ring_);
 }
 
-void RxRing::release_all() {
+template <class F>
+void BasicRxRing<F>::release_all() {
   for (PktBuf*& b : bufs_)
     if (b) pool_.free(std::exchange(b, nullptr));
 }
 
-uint32_t RxRing::fill() {
+template <class F>
+uint32_t BasicRxRing<F>::fill() {
   for (uint32_t i = 0; i < size_; ++i) {
     if (bufs_[i]) continue;
     PktBuf* b = pool_.alloc();
@@ -51,16 +55,16 @@ uint32_t RxRing::fill() {
       throw Error("rx ring: mempool of " + std::to_string(pool_.capacity()) + " buffers cannot fill a ring of " +
                   std::to_string(size_) + " descriptors");
     bufs_[i] = b;
-    desc_[i].read.pkt_addr = b->data_iova;
-    desc_[i].read.hdr_addr = 0;  // also clears DD
+    F::post(desc_[i], b->data_iova);  // clears DD
   }
   next_ = 0;
   return size_ - 1;
 }
 
-size_t RxRing::rx_batch(std::span<Packet> out) {
+template <class F>
+size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
   // Members in locals: stores through packet and descriptor pointers could alias `this` otherwise.
-  volatile AdvRxDesc* const ring = desc_;
+  volatile Desc* const ring = desc_;
   PktBuf** const bufs = bufs_.data();
   Mempool& pool = pool_;
   const uint32_t mask = mask_;
@@ -69,18 +73,18 @@ size_t RxRing::rx_batch(std::span<Packet> out) {
   size_t n = 0;
   uint64_t bytes = 0;
   while (n < out.size()) {
-    volatile AdvRxDesc* d = &ring[idx];
-    const uint32_t status = d->wb.status_error;
-    if (!(status & rxd::kStatusDD)) break;
+    volatile Desc* d = &ring[idx];
+    const uint32_t status = F::status(*d);
+    if (!(status & F::kDone)) break;
     rmb_after_dd();
-    const uint32_t len = d->wb.length;
+    const uint32_t len = F::length(*d);
     PktBuf* fresh = pool.alloc();
     if (!fresh) [[unlikely]] {
       ++stats_.no_buf;  // leave the frame on the ring; it is delivered once buffers come back
       break;
     }
     PktBuf* got = bufs[idx];
-    if ((status & rxd::kStatusEOP) && len - 1 < cap) [[likely]] {  // EOP, 1 <= len <= cap
+    if ((status & F::kEop) && len - 1 < cap) [[likely]] {  // EOP, 1 <= len <= cap
       got->size = len;
       assert(!out[n] && "rx_batch needs empty Packet handles");
       out[n++].buf_ = got;
@@ -92,8 +96,7 @@ size_t RxRing::rx_batch(std::span<Packet> out) {
       pool.free(fresh);
       fresh = got;
     }
-    d->read.pkt_addr = fresh->data_iova;
-    d->read.hdr_addr = 0;
+    F::post(*d, fresh->data_iova);
     idx = (idx + 1) & mask;
   }
   if (idx != next_) {
@@ -108,34 +111,38 @@ size_t RxRing::rx_batch(std::span<Packet> out) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-TxRing::TxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
+template <class F>
+BasicTxRing<F>::BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
     : backend_(backend),
       ring_(alloc_ring(backend, size, "tx")),
-      desc_(static_cast<AdvTxDesc*>(ring_.virt)),
+      desc_(static_cast<Desc*>(ring_.virt)),
       bufs_(size, nullptr),
       chunk_last_(size, 0),
       size_(size),
       mask_(size - 1),
       tail_reg_(tail_reg) {}
 
-TxRing::~TxRing() {
+template <class F>
+BasicTxRing<F>::~BasicTxRing() {
   release_all();
   backend_.dma_free(ring_);
 }
 
-void TxRing::release_all() {
+template <class F>
+void BasicTxRing<F>::release_all() {
   for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i]->pool->free(bufs_[i]);
   clean_ = tail_;
 }
 
-uint32_t TxRing::reclaim() {
-  const volatile AdvTxDesc* const ring = desc_;
+template <class F>
+uint32_t BasicTxRing<F>::reclaim() {
+  const volatile Desc* const ring = desc_;
   PktBuf* const* const bufs = bufs_.data();
   const uint32_t mask = mask_, tail = tail_;
   uint32_t clean = clean_, freed = 0;
   while (clean != tail) {
     const uint32_t last = chunk_last_[clean];
-    if (!(ring[last].wb.status & txd::kStatusDD)) break;
+    if (!F::done(ring[last])) break;
     rmb_after_dd();
     const uint32_t end = (last + 1) & mask;
     for (uint32_t i = clean; i != end; i = (i + 1) & mask) {
@@ -149,12 +156,13 @@ uint32_t TxRing::reclaim() {
   return freed;
 }
 
-size_t TxRing::tx_batch(std::span<Packet> pkts) {
+template <class F>
+size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
   reclaim();
   // One slot stays empty: tail == clean means "nothing in flight". Every taken packet uses at most one slot.
   const uint32_t free_slots = size_ - 1 - in_flight();
   const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
-  AdvTxDesc* const ring = desc_;
+  Desc* const ring = desc_;
   PktBuf** const bufs = bufs_.data();
   const uint32_t mask = mask_;
   uint32_t idx = tail_;
@@ -162,7 +170,7 @@ size_t TxRing::tx_batch(std::span<Packet> pkts) {
   uint32_t rs_at = (idx + kRsInterval - 1) & mask;  // slot that closes the current RS chunk
   uint64_t bytes = 0;
   auto close_chunk = [&](uint32_t last) {
-    ring[last].read.cmd_type_len |= txd::kCmdRs;
+    F::request_status(ring[last]);
     chunk_last_[chunk_first] = static_cast<uint16_t>(last);
     chunk_first = (last + 1) & mask;
     rs_at = (last + kRsInterval) & mask;
@@ -177,10 +185,7 @@ size_t TxRing::tx_batch(std::span<Packet> pkts) {
       continue;
     }
     bufs[idx] = b;
-    AdvTxDesc& d = ring[idx];
-    d.read.buffer_addr = b->data_iova;
-    d.read.cmd_type_len = txd::kCmdEop | txd::kCmdIfcs | txd::kCmdDext | txd::kTypeData | size;
-    d.read.olinfo_status = size << txd::kPaylenShift;
+    F::write(ring[idx], b->data_iova, size);
     bytes += size;
     if (idx == rs_at) close_chunk(idx);
     idx = (idx + 1) & mask;
@@ -195,5 +200,11 @@ size_t TxRing::tx_batch(std::span<Packet> pkts) {
   backend_.write32(tail_reg_, idx);
   return n;
 }
+
+// The formats in use; each hot path is compiled here once.
+template class BasicRxRing<AdvRxFormat>;
+template class BasicRxRing<ExtRxFormat>;
+template class BasicTxRing<AdvTxFormat>;
+template class BasicTxRing<LegacyTxFormat>;
 
 }  // namespace nic

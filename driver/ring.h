@@ -1,9 +1,16 @@
-// Advanced-descriptor rx/tx rings, shared by every family that uses the advanced formats (82599, 82576).
+// Descriptor rx/tx rings, shared by every family: the bookkeeping is written once, the descriptor format is a
+// policy (a traits struct of a few inline functions, below).
 //
 // A family programs base/length/control registers; the ring owns the descriptor memory, the buffers posted
 // to the device, and the hot path: rx_batch/tx_batch touch MMIO once per batch (the tail write).
 // Nothing here trusts the device: lengths are bounded, heads are never read back on the hot path, and
 // every buffer is accounted for (posted, in flight, or back in its pool) until the ring is destroyed.
+//
+// Formats: AdvRxFormat/AdvTxFormat (82599, 82576: advanced descriptors) and ExtRxFormat/LegacyTxFormat (82574:
+// extended rx, legacy tx). A format says how to write a descriptor's read format and how to read DD, EOP and
+// the length from its write-back; everything else (buffers per slot, tail, RS chunking, reclaim, release_all,
+// stats, the hostile-input checks) is BasicRxRing/BasicTxRing. The templates are instantiated once per format
+// in ring.cc, so the hot path of each format is compiled exactly as a hand-written ring would be.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +24,57 @@
 
 namespace nic {
 
+// ---------------------------------------------------------------------------------------------------------
+// Receive formats: Desc (16 bytes); post() writes the read format (buffer address, DD cleared); status() is
+// the one load the ring tests for kDone before anything else; length() is read only after DD (and a barrier).
+struct AdvRxFormat {
+  using Desc = AdvRxDesc;
+  static constexpr uint32_t kDone = rxd::kStatusDD;
+  static constexpr uint32_t kEop = rxd::kStatusEOP;
+  static void post(volatile Desc& d, uint64_t iova) {
+    d.read.pkt_addr = iova;
+    d.read.hdr_addr = 0;  // no header buffer; also clears DD
+  }
+  static uint32_t status(const volatile Desc& d) { return d.wb.status_error; }
+  static uint32_t length(const volatile Desc& d) { return d.wb.length; }
+};
+
+struct ExtRxFormat {
+  using Desc = ExtRxDesc;
+  static constexpr uint32_t kDone = erxd::kStatusDD;
+  static constexpr uint32_t kEop = erxd::kStatusEOP;
+  static void post(volatile Desc& d, uint64_t iova) {
+    d.read.buffer_addr = iova;
+    d.read.reserved = 0;  // clears DD
+  }
+  static uint32_t status(const volatile Desc& d) { return d.wb.status_error; }
+  static uint32_t length(const volatile Desc& d) { return d.wb.length; }
+};
+
+// Transmit formats: write() fills the read format for a one-buffer frame (EOP, insert FCS, no offloads);
+// request_status() adds RS; done() tests DD in the write-back of a descriptor that carried RS.
+struct AdvTxFormat {
+  using Desc = AdvTxDesc;
+  static void write(Desc& d, uint64_t iova, uint32_t len) {
+    d.read.buffer_addr = iova;
+    d.read.cmd_type_len = txd::kCmdEop | txd::kCmdIfcs | txd::kCmdDext | txd::kTypeData | len;
+    d.read.olinfo_status = len << txd::kPaylenShift;
+  }
+  static void request_status(Desc& d) { d.read.cmd_type_len |= txd::kCmdRs; }
+  static bool done(const volatile Desc& d) { return d.wb.status & txd::kStatusDD; }
+};
+
+struct LegacyTxFormat {
+  using Desc = LegacyTxDesc;
+  static void write(Desc& d, uint64_t iova, uint32_t len) {
+    d.buffer_addr = iova;
+    d.cmd_len = ltxd::kCmdEop | ltxd::kCmdIfcs | len;  // CSO 0, DEXT 0: legacy
+    d.status = 0;                                        // STA (DD) clear, CSS 0, no VLAN tag
+  }
+  static void request_status(Desc& d) { d.cmd_len |= ltxd::kCmdRs; }
+  static bool done(const volatile Desc& d) { return d.status & ltxd::kStatusDD; }
+};
+
 // Per-queue software counters (what the driver saw; the device's own counters are read separately).
 struct RingStats {
   uint64_t packets = 0;
@@ -26,16 +84,20 @@ struct RingStats {
                             // tx: packet of invalid size dropped
 };
 
-class RxRing {
+template <class Format>
+class BasicRxRing {
  public:
+  using Desc = typename Format::Desc;
+  static_assert(sizeof(Desc) == 16, "ring geometry assumes 16-byte descriptors");
+
   // size: descriptors (power of two, 8..8192). tail_reg: offset of this queue's RDT.
-  RxRing(Backend& backend, Mempool& pool, uint32_t size, uint32_t tail_reg);
-  ~RxRing();
-  RxRing(const RxRing&) = delete;
-  RxRing& operator=(const RxRing&) = delete;
+  BasicRxRing(Backend& backend, Mempool& pool, uint32_t size, uint32_t tail_reg);
+  ~BasicRxRing();
+  BasicRxRing(const BasicRxRing&) = delete;
+  BasicRxRing& operator=(const BasicRxRing&) = delete;
 
   uint64_t ring_iova() const { return ring_.iova; }
-  uint32_t ring_bytes() const { return size_ * sizeof(AdvRxDesc); }
+  uint32_t ring_bytes() const { return size_ * static_cast<uint32_t>(sizeof(Desc)); }
   uint32_t size() const { return size_; }
 
   // Posts a buffer in every descriptor and returns the tail value that hands them all to the device (size-1:
@@ -55,7 +117,7 @@ class RxRing {
   Backend& backend_;
   Mempool& pool_;
   DmaRegion ring_;
-  AdvRxDesc* desc_;
+  Desc* desc_;
   std::vector<PktBuf*> bufs_;  // buffer posted in each slot
   uint32_t size_;
   uint32_t mask_;
@@ -64,19 +126,23 @@ class RxRing {
   RingStats stats_;
 };
 
-class TxRing {
+template <class Format>
+class BasicTxRing {
  public:
+  using Desc = typename Format::Desc;
+  static_assert(sizeof(Desc) == 16, "ring geometry assumes 16-byte descriptors");
+
   // Report-status granularity: RS is set at least every kRsInterval descriptors and on the last descriptor
   // of every batch, so cleanup never strands a partial batch (ixy cleans in whole batches of 32 only).
   static constexpr uint32_t kRsInterval = 32;
 
-  TxRing(Backend& backend, uint32_t size, uint32_t tail_reg);
-  ~TxRing();
-  TxRing(const TxRing&) = delete;
-  TxRing& operator=(const TxRing&) = delete;
+  BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg);
+  ~BasicTxRing();
+  BasicTxRing(const BasicTxRing&) = delete;
+  BasicTxRing& operator=(const BasicTxRing&) = delete;
 
   uint64_t ring_iova() const { return ring_.iova; }
-  uint32_t ring_bytes() const { return size_ * sizeof(AdvTxDesc); }
+  uint32_t ring_bytes() const { return size_ * static_cast<uint32_t>(sizeof(Desc)); }
   uint32_t size() const { return size_; }
 
   // Takes a prefix of `pkts` (as many as free descriptors allow) and returns its length; taken handles
@@ -97,7 +163,7 @@ class TxRing {
  private:
   Backend& backend_;
   DmaRegion ring_;
-  AdvTxDesc* desc_;
+  Desc* desc_;
   std::vector<PktBuf*> bufs_;
   std::vector<uint16_t> chunk_last_;  // at the first slot of each RS chunk: the slot that carries RS
   uint32_t size_;
@@ -107,5 +173,17 @@ class TxRing {
   uint32_t clean_ = 0;  // oldest slot not yet reclaimed
   RingStats stats_;
 };
+
+// The advanced-descriptor rings (82599, 82576) keep their names; the 82574's rings are the same code.
+using RxRing = BasicRxRing<AdvRxFormat>;
+using TxRing = BasicTxRing<AdvTxFormat>;
+using ExtRxRing = BasicRxRing<ExtRxFormat>;
+using LegacyTxRing = BasicTxRing<LegacyTxFormat>;
+
+// Compiled once, in ring.cc.
+extern template class BasicRxRing<AdvRxFormat>;
+extern template class BasicRxRing<ExtRxFormat>;
+extern template class BasicTxRing<AdvTxFormat>;
+extern template class BasicTxRing<LegacyTxFormat>;
 
 }  // namespace nic

@@ -1,7 +1,9 @@
 // Fuzz target: the tx path with fuzzed packet sizes, batch sizes and completion patterns (a device that
 // completes in bursts, late, or partially). Invariants: a batch takes a prefix and empties exactly those
 // handles; invalid sizes are dropped and counted; the ring never holds more than size-1 descriptors; once
-// the device has completed everything, one reclaim returns every buffer.
+// the device has completed everything, one reclaim returns every buffer. Every input runs against each
+// descriptor format: advanced (82599/82576) and legacy (82574).
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -13,14 +15,22 @@
 #include "fuzz/fuzz_input.h"
 #include "sim/fakes/null_nic.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  nic::set_log_level(nic::LogLevel::kSilent);
+namespace {
+
+// NullNic::complete_tx() reads RS and writes DD through the advanced layout; the legacy descriptor has both
+// at the same offsets and bits, so the same null device completes either ring.
+static_assert(offsetof(nic::LegacyTxDesc, cmd_len) == offsetof(nic::AdvTxDesc, read.cmd_type_len) &&
+              offsetof(nic::LegacyTxDesc, status) == offsetof(nic::AdvTxDesc, wb.status) &&
+              nic::ltxd::kCmdRs == nic::txd::kCmdRs && nic::ltxd::kStatusDD == nic::txd::kStatusDD);
+
+template <class Ring>
+void run(const uint8_t* data, size_t size) {
   fuzz::Input in(data, size);
   sim::NullNic nic("null");
   const uint32_t ring_size = 8u << in.u8(0, 4);
   nic::Mempool pool(nic, 16 + in.u8(0, 255));
   {
-    nic::TxRing ring(nic, ring_size, nic::ixgbe::TDT.at(0));
+    Ring ring(nic, ring_size, nic::ixgbe::TDT.at(0));
     // Tell the null device where the ring is (what the family code does at init).
     nic.write32(nic::ixgbe::TDBAL.at(0), static_cast<uint32_t>(ring.ring_iova()));
     nic.write32(nic::ixgbe::TDBAH.at(0), static_cast<uint32_t>(ring.ring_iova() >> 32));
@@ -50,5 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ring.in_flight() != 0 || pool.in_use() != 0) __builtin_trap();
   }
   if (pool.in_use() != 0) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  nic::set_log_level(nic::LogLevel::kSilent);
+  run<nic::TxRing>(data, size);
+  run<nic::LegacyTxRing>(data, size);
   return 0;
 }

@@ -3,6 +3,7 @@
 // each report carries the datasheet section when there is one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,13 +15,22 @@ struct Violation {
   std::string rule;
   std::string detail;
   uint64_t t_ns;
+  std::string section{};  // datasheet section of the rule (sim/strict.h), when it has one
 };
+
+// Every report of every device in the process, for harnesses that assert "no diagnostics at all" across a
+// test without naming each device (tests/testbed.h).
+inline std::atomic<uint64_t>& diagnostics_reported() {
+  static std::atomic<uint64_t> n{0};
+  return n;
+}
 
 class Diagnostics {
  public:
-  void report(const std::string& rule, std::string detail, uint64_t t) {
+  void report(const std::string& rule, std::string detail, uint64_t t, std::string section = {}) {
     ++counts_[rule];
-    if (log_.size() < kMaxLog) log_.push_back({rule, std::move(detail), t});
+    diagnostics_reported().fetch_add(1, std::memory_order_relaxed);
+    if (log_.size() < kMaxLog) log_.push_back({rule, std::move(detail), t, std::move(section)});
   }
   uint64_t count(const std::string& rule) const {
     auto it = counts_.find(rule);
@@ -35,7 +45,9 @@ class Diagnostics {
   const std::map<std::string, uint64_t>& counts() const { return counts_; }
   std::string summary() const {
     std::string s;
-    for (const Violation& v : log_) s += "  [" + v.rule + "] " + v.detail + " @" + std::to_string(v.t_ns) + "ns\n";
+    for (const Violation& v : log_)
+      s += "  [" + v.rule + "] " + v.detail + (v.section.empty() ? "" : " (§" + v.section + ")") + " @" +
+           std::to_string(v.t_ns) + "ns\n";
     return s;
   }
   void clear() {

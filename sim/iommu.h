@@ -17,8 +17,15 @@ class Iommu {
   }
   size_t mappings() const { return maps_.size(); }
 
+  // Fault injection: the next `n` translations fail as if unmapped (tests, tools/soak).
+  void inject_faults(uint32_t n) { injected_faults_ = n; }
+
   // Host pointer for [iova, iova+len) if it lies inside one mapping; nullptr otherwise.
   uint8_t* translate(uint64_t iova, uint64_t len) {
+    if (injected_faults_ != 0) [[unlikely]] {
+      --injected_faults_;
+      return nullptr;
+    }
     if (last_ && iova >= last_iova_ && iova - last_iova_ + len <= last_->len) return last_->host + (iova - last_iova_);
     auto it = maps_.upper_bound(iova);
     if (it == maps_.begin()) return nullptr;
@@ -49,6 +56,7 @@ class Iommu {
   std::map<uint64_t, Mapping> maps_;
   uint64_t last_iova_ = 0;
   Mapping* last_ = nullptr;
+  uint32_t injected_faults_ = 0;
 };
 
 }  // namespace sim

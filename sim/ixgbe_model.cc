@@ -64,6 +64,19 @@ uint32_t Ixgbe82599::canonical(uint32_t offset) const {
 // Reset (§4.6.3.2): every register back to its reset value, queues off, FIFOs flushed, link down.
 void Ixgbe82599::reset() {
   const uint64_t now = world_.now();
+  // Frames inside the device are lost: in the packet buffer, or written back to nobody (rx); descriptors
+  // handed over but not yet processed (tx).
+  counters_.rx_lost_reset += rx_fifo_.size();
+  for (const HostWrite& w : host_writes_) counters_.rx_lost_reset += w.rx;
+  for (uint32_t q = 0; q < kQueues; ++q) {
+    orphan_n_[q] = 0;
+    if (txq_[q].enable_at == UINT64_MAX) continue;
+    counters_.tx_lost_reset += tx_unprocessed(q);
+    orphan_n_[q] = r(TDLEN.at(q)) / 16;
+    orphan_tail_[q] = r(TDT.at(q));
+  }
+  tx_hang_ = false;  // a global reset un-wedges the transmit engine
+  strict_.reset();
   for (const RegDef& d : kMap)
     for (uint32_t k = 0; k < d.count; ++k)
       if (d.at(k) < kBarSize) r(d.at(k)) = d.reset_of(k);
@@ -88,7 +101,7 @@ void Ixgbe82599::reset() {
 }
 
 bool Ixgbe82599::link_up() const {
-  if (world_.now() < link_up_at_ || in_reset()) return false;
+  if (world_.now() < link_up_at_ || in_reset() || link_fault_ || removed_) return false;
   const bool forced = r(AUTOC.at()) & autoc::kForceLinkUp.mask();
   return forced || cabled();
 }
@@ -96,6 +109,7 @@ bool Ixgbe82599::link_up() const {
 // ---------------------------------------------------------------------------------------------------------
 // MMIO
 uint32_t Ixgbe82599::read32(uint32_t offset) {
+  if (removed_) return 0xFFFFFFFFu;  // nobody answers: the root complex completes the read with all-ones
   if (offset % 4 != 0 || offset >= kBarSize) {
     report("mmio.bad-offset", "read at " + hex(offset));
     return 0;
@@ -151,6 +165,7 @@ uint32_t Ixgbe82599::read_special(const RegDef& d, uint32_t offset, uint32_t v) 
 }
 
 void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
+  if (removed_) return;
   if (offset % 4 != 0 || offset >= kBarSize) {
     report("mmio.bad-offset", "write " + hex(value) + " at " + hex(offset));
     return;
@@ -165,6 +180,7 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
   }
   const RegDef& d = kMap[idx];
   uint32_t& cell = r(offset);
+  if (config_.strict) [[unlikely]] strict_check(d, offset, cell, value);
   switch (d.access) {
     case Access::kRO:
     case Access::kRC:
@@ -215,11 +231,13 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     const bool rx = is(d, RXDCTL);
     Queue& st = rx ? rxq_[q] : txq_[q];
     const bool was = old & rxdctl::kEnable.mask(), on = v & rxdctl::kEnable.mask();
+    if (!rx && was && !on) counters_.tx_lost_reset += tx_unprocessed(static_cast<uint32_t>(q));
     if (on != was) reset_ring(rx, static_cast<uint32_t>(q));
     if (on && !was) st.enable_at = now + p.queue_enable_ns;
     if (!on) st.enable_at = UINT64_MAX;
     return;
   }
+  if (is(d, TDLEN)) orphan_n_[q] = 0;
   // A new ring base, length or head starts the queue's descriptor engine afresh.
   if (is(d, RDBAL) || is(d, RDBAH) || is(d, RDLEN) || is(d, RDH)) return reset_ring(true, static_cast<uint32_t>(q));
   if (is(d, TDBAL) || is(d, TDBAH) || is(d, TDLEN) || is(d, TDH)) return reset_ring(false, static_cast<uint32_t>(q));
@@ -229,12 +247,72 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(static_cast<uint32_t>(q), rxq_[q].gen));
     return;
   }
+  if (is(d, TDT) && r(TDLEN.at(q)) == 0 && orphan_n_[q] != 0) {  // a queue this device forgot in a reset
+    counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
+    orphan_tail_[q] = v;
+  }
   if (is(d, TDT)) {
     if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
     schedule_kick(static_cast<uint32_t>(q), ceil_ns(pcie_.doorbell(now_ps())));
     return;
   }
   if (is(d, RXCTRL) && (v & rxctrl::kRxEnable.mask())) drain_rx();
+}
+
+void Ixgbe82599::strict_check(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
+  if (d.access == Access::kRO || d.access == Access::kRC) return;  // reported as writes to read-only anyway
+  const Params& p = world_.params();
+  const StrictView view{regs_.data(), world_.now() >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns)};
+  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view, [this](const Rule& rule, std::string detail) {
+    diag_.report(std::string(rule.id), std::move(detail), world_.now(), std::string(rule.section));
+  });
+}
+
+uint32_t Ixgbe82599::tx_unprocessed(uint32_t q) const {
+  const uint32_t n = r(TDLEN.at(q)) / 16, tail = r(TDT.at(q)), head = txq_[q].head;
+  return n == 0 || tail >= n || head >= n ? 0 : (tail + n - head) % n;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fault injection
+void Ixgbe82599::fault_link_down(bool down) {
+  if (down == link_fault_) return;
+  link_fault_ = down;
+  r(EICR.at()) |= eicr::kLinkStatusChange.mask();
+  if (down) return;
+  // Retrain: the link comes back after auto-negotiation (or at once when forced up), then queued frames go.
+  const bool forced = r(AUTOC.at()) & autoc::kForceLinkUp.mask();
+  const uint64_t now = world_.now();
+  link_up_at_ = forced ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
+  if (link_up_at_ == UINT64_MAX) return;
+  for (uint32_t q = 0; q < kQueues; ++q)
+    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, link_up_at_);
+}
+
+void Ixgbe82599::fault_tx_hang(bool on) {
+  tx_hang_ = on;
+  if (on) return;
+  for (uint32_t q = 0; q < kQueues; ++q)
+    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, world_.now());
+}
+
+void Ixgbe82599::fault_rx_stall(bool on) {
+  rx_stall_ = on;
+  if (!on) drain_rx();
+}
+
+void Ixgbe82599::fault_reset() {
+  reset();
+  reset_written_at_ = UINT64_MAX;  // not software's reset: no quiet period is owed
+}
+
+void Ixgbe82599::fault_remove() {
+  removed_ = true;
+  counters_.rx_lost_reset += rx_fifo_.size();
+  for (uint32_t q = 0; q < kQueues; ++q)
+    if (txq_[q].enable_at != UINT64_MAX) counters_.tx_lost_reset += tx_unprocessed(q);
+  rx_fifo_.clear();
+  rx_fifo_bytes_ = 0;
 }
 
 void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
@@ -279,6 +357,7 @@ void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
 // Descriptor engines, shared by rx and tx (§7.1.3.3, §7.2.3.4).
 void Ixgbe82599::reset_ring(bool rx, uint32_t q) {
   Queue& g = rx ? rxq_[q] : txq_[q];
+  for (const HostWrite& w : g.held) counters_.rx_lost_reset += w.rx;
   ++g.gen;
   g.fetches.clear();
   g.inflight = 0;
@@ -354,7 +433,10 @@ void Ixgbe82599::apply_host_writes() {
     HostWrite w = std::move(host_writes_.front());
     host_writes_.pop_front();
     Queue& g = w.rx ? rxq_[w.q] : txq_[w.q];
-    if (w.gen != g.gen) continue;  // the queue was reset meanwhile: software took the ring back
+    if (w.gen != g.gen || removed_) {  // the queue was reset meanwhile (software took the ring back) or the
+      counters_.rx_lost_reset += w.rx;  // device is gone
+      continue;
+    }
     bool fault = false;
     if (w.rx) {
       const uint32_t total = static_cast<uint32_t>(w.frame.size());
@@ -382,6 +464,7 @@ void Ixgbe82599::apply_host_writes() {
     }
     if (fault) {
       ++counters_.dma_faults;
+      counters_.rx_dma_drops += w.rx;
       report("dma.iommu-fault", std::string(w.rx ? "rx" : "tx") + " queue " + std::to_string(w.q) + " write-back");
     }
   }
@@ -503,6 +586,7 @@ void Ixgbe82599::ingress(Bytes&& frame) {
   const uint64_t pb_bytes = static_cast<uint64_t>(pbsize::kSizeKb.get(r(RXPBSIZE.at(0)))) * 1024;
   if (rx_fifo_bytes_ + len > pb_bytes) {
     ++r(MPC.at(0));
+    ++counters_.rx_missed;
     return;
   }
   ++r(GPRC.at());
@@ -534,6 +618,7 @@ bool Ixgbe82599::accept(const Bytes& f) const {
 // the frame at once (QPRDC); otherwise it waits, and later frames find the buffer full (MPC, in ingress()).
 void Ixgbe82599::drain_rx() {
   const uint64_t queue_ps = world_.params().dma_queue_ns * 1000;
+  if (rx_stall_) [[unlikely]] return;  // fault: receive DMA stopped, the packet buffer fills
   while (!rx_fifo_.empty()) {
     const uint32_t q = 0;  // single queue until RSS lands
     Bytes& f = rx_fifo_.front();
@@ -556,6 +641,9 @@ void Ixgbe82599::drain_rx() {
         const bool more = g.inflight > 0 || (n && (r(RDT.at(q)) + n - g.fetch_next) % n != 0);
         if (more || !(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return;  // wait in the packet buffer
         ++r(QPRDC.at(q));
+        ++counters_.rx_no_desc;
+      } else if (res == Deliver::kDropped) {
+        ++counters_.rx_dma_drops;
       }
       rx_fifo_bytes_ -= size;
       rx_fifo_.pop_front();
@@ -655,6 +743,7 @@ void Ixgbe82599::schedule_kick(uint32_t q, uint64_t t_ns) {
 void Ixgbe82599::tx_process(uint32_t q) {
   const uint64_t now = world_.now();
   if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return;
+  if (tx_hang_) [[unlikely]] return;  // fault: the engine is wedged, TDH stays where it is
   if (!link_up()) {
     if (link_up_at_ != UINT64_MAX && link_up_at_ > now) schedule_kick(q, link_up_at_);
     return;  // frames wait in the ring until the link is up
@@ -730,7 +819,10 @@ void Ixgbe82599::tx_process(uint32_t q) {
     const bool empty = g.tx_done.empty();
     g.tx_done.push_back({ceil_ns(ready_ps), ndesc, std::move(rs)});
     if (empty) world_.schedule(g.tx_done.back().t_ns, this, kTxDataDone, arg(q, g.gen));
-    if (bad) continue;
+    if (bad) {
+      ++counters_.tx_bad_frames;
+      continue;
+    }
     if ((r(HLREG0.at()) & hlreg0::kTxPadEnable.mask()) && frame.size() < p.min_frame) frame.resize(p.min_frame, 0);
     wire_free_ps_ = std::max(ready_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
     tx_pb_.emplace_back(wire_free_ps_, static_cast<uint32_t>(bytes));

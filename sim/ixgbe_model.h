@@ -9,6 +9,10 @@
 //   rx: descriptors, DMA ...... drain_rx(), deliver()                       (§7.1.6)
 //   tx: descriptors, wire ..... tx_process()                                (§7.2)
 //   statistics ................ count_rx()/count_tx()                       (§8.2.3.23)
+//   strict mode (datasheet rules for software) ... the rule table and checker in sim/strict.h; the model
+//                               calls it from write32() when IxgbeConfig::strict is set
+//   fault injection ........... fault_*() below; each is a flag or one call, checked at the edge of the
+//                               engine it affects (link_up(), tx_process(), drain_rx(), read32/write32)
 //
 // Timing (cycle-approximate, every constant in sim/params.h):
 //   doorbells ................. an RDT/TDT write reaches the engines one PCIe latency later (Pcie::doorbell)
@@ -39,6 +43,7 @@
 #include "sim/diag.h"
 #include "sim/iommu.h"
 #include "sim/pcie.h"
+#include "sim/strict.h"
 #include "sim/world.h"
 
 namespace sim {
@@ -47,6 +52,9 @@ struct IxgbeConfig {
   std::string name = "sim";
   std::array<uint8_t, 6> mac{0x02, 0x53, 0x49, 0x4d, 0x00, 0x00};  // "SIM", locally administered
   uint16_t device_id = 0x10FB;                                    // 82599ES SFP+
+  // Check every register write against the datasheet's rules for software (sim/strict.h); each violation
+  // is reported through diag() under the rule's id with its datasheet section.
+  bool strict = false;
 };
 
 class Ixgbe82599 final : public Endpoint, public EventTarget {
@@ -70,11 +78,41 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
 
   const IxgbeConfig& config() const { return config_; }
   Diagnostics& diag() { return diag_; }
+  void set_strict(bool on) { config_.strict = on; }
+
+  // --- Fault injection: things that happen to real cards, on demand (tests, tools/soak).
+  // Link loss (cable pulled, peer reset, PHY trouble): LINKS reads down at once and frames arriving are lost
+  // (rx_link_down); frames queued for transmit wait. Restoring it retrains: up again after link_up_ns.
+  void fault_link_down(bool down);
+  // The transmit engine stops processing descriptors (a stuck TDH, the condition Linux ixgbe calls
+  // "Tx Unit Hang"). Frames stay on the ring, no DD is written. A global reset (CTRL.RST) clears it.
+  void fault_tx_hang(bool on);
+  // Receive DMA stops (e.g. a stalled PCIe upstream): frames pile up in the rx packet buffer, which then
+  // overflows (MPC). Clearing it lets the buffer drain.
+  void fault_rx_stall(bool on);
+  // The next `n` DMA accesses of this device's IOMMU domain fault (shared by every port of the world, as
+  // one VFIO container is): a refused descriptor fetch stalls that queue, a refused buffer drops the frame.
+  void fault_dma(uint32_t n) { iommu_.inject_faults(n); }
+  // The device resets itself under traffic (as after a PCIe/firmware event): every register returns to its
+  // reset value, queues and receive are off, the link retrains; frames inside the device are lost.
+  void fault_reset();
+  // Surprise removal: every read returns all-ones, writes are dropped, DMA stops. Permanent.
+  void fault_remove();
+  bool removed() const { return removed_; }
+  bool tx_hung() const { return tx_hang_; }
 
   // Counters the model keeps beyond the datasheet's (why a frame never reached a descriptor).
   struct Counters {
     uint64_t rx_link_down = 0, rx_disabled = 0, rx_filtered = 0, rx_queue_disabled = 0;
     uint64_t tx_no_cable = 0, dma_faults = 0;
+    // Lifetime totals of frames the device dropped, by cause (registers clear on read and on reset; these
+    // do not): for harnesses that account for every frame (tools/soak).
+    uint64_t rx_no_desc = 0;       // QPRDC: no descriptor, SRRCTL.DROP_EN
+    uint64_t rx_missed = 0;        // MPC: rx packet buffer full
+    uint64_t rx_lost_reset = 0;    // received, then lost inside the device by a reset or queue disable
+    uint64_t rx_dma_drops = 0;     // received, then dropped by an IOMMU fault or an unusable queue
+    uint64_t tx_lost_reset = 0;    // descriptors handed over (TDH..TDT) and abandoned by a reset/disable
+    uint64_t tx_bad_frames = 0;    // frames not sent: IOMMU fault on a buffer, bad descriptor
     // Timing model activity.
     uint64_t desc_fetches = 0;      // descriptor read bursts (rx + tx)
     uint64_t writebacks = 0;        // descriptor write-back bursts (rx + tx)
@@ -143,7 +181,12 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t& r(uint32_t offset) { return regs_[offset / 4]; }
   uint32_t r(uint32_t offset) const { return regs_[offset / 4]; }
   uint32_t canonical(uint32_t offset) const;
-  void report(const char* rule, const std::string& detail) { diag_.report(rule, detail, world_.now()); }
+  void report(const char* rule, const std::string& detail) {
+    const Rule* r = find_rule(rule);
+    diag_.report(rule, detail, world_.now(), r ? std::string(r->section) : std::string());
+  }
+  void strict_check(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
+  uint32_t tx_unprocessed(uint32_t q) const;  // descriptors between the engine's head and TDT
 
   void reset();
   bool in_reset() const { return world_.now() < reset_done_at_; }
@@ -207,6 +250,11 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::deque<std::pair<uint64_t, uint32_t>> tx_pb_;  // frames in the tx packet buffer: (leaves at ps, bytes)
   uint64_t tx_pb_bytes_ = 0;
   std::array<Vector, kVectors> vec_{};
+  StrictChecker strict_;
+  // Accounting across a reset the device did on its own: software keeps writing TDT to a queue the device
+  // forgot (TDLEN = 0) until it notices; those descriptors are never processed. Geometry before the reset.
+  std::array<uint32_t, kQueues> orphan_tail_{}, orphan_n_{};
+  bool link_fault_ = false, tx_hang_ = false, rx_stall_ = false, removed_ = false;
 };
 
 }  // namespace sim

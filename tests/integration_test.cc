@@ -13,6 +13,9 @@ namespace {
 
 using testbed::CabledPair;
 
+// Every test here runs on strict simulated ports and fails on any diagnostic (tests/testbed.h).
+class Integration : public testbed::NoDiagnostics {};
+
 constexpr nic::MacAddr kMacB{0x02, 0x53, 0x49, 0x4d, 0x00, 0x01};
 
 nic::DeviceConfig fast_cfg() {
@@ -39,7 +42,7 @@ size_t send_frames(nic::Device& dev, nic::Mempool& pool, uint32_t n, uint32_t le
   return sent;
 }
 
-TEST(Integration, LinkComesUpOnBothCabledPorts) {
+TEST_F(Integration, LinkComesUpOnBothCabledPorts) {
   CabledPair p;
   auto a = nic::open_device(p.a, fast_cfg());
   auto b = nic::open_device(p.b, fast_cfg());
@@ -50,7 +53,7 @@ TEST(Integration, LinkComesUpOnBothCabledPorts) {
   EXPECT_EQ(p.a.device().diag().total(), 0u) << p.a.device().diag().summary();
 }
 
-TEST(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
+TEST_F(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
   CabledPair p;
   nic::Mempool tx_pool(p.a, 1024);
   auto a = nic::open_device(p.a, fast_cfg());
@@ -136,7 +139,7 @@ TEST(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
 
 // Forwarding between two ports of one process (tools/fwd): port A's rx buffers are transmitted by port B.
 // Both ports share one DMA address space, as VFIO ports share one container, so B reads what A wrote.
-TEST(Integration, ForwardingBetweenPortsCarriesTheBytes) {
+TEST_F(Integration, ForwardingBetweenPortsCarriesTheBytes) {
   sim::World world;
   sim::SimNic a(world, testbed::port_config(0)), b(world, testbed::port_config(1));
   sim::Sink out;
@@ -162,7 +165,7 @@ TEST(Integration, ForwardingBetweenPortsCarriesTheBytes) {
   EXPECT_EQ(a.device().diag().count("dma.iommu-fault") + b.device().diag().count("dma.iommu-fault"), 0u);
 }
 
-TEST(Integration, MacLoopbackReturnsFramesToTheSamePort) {
+TEST_F(Integration, MacLoopbackReturnsFramesToTheSamePort) {
   sim::World world;
   sim::SimNic nic0(world, testbed::port_config(0));  // no cable at all
   nic::DeviceConfig cfg = fast_cfg();
@@ -180,7 +183,7 @@ TEST(Integration, MacLoopbackReturnsFramesToTheSamePort) {
   }
 }
 
-TEST(Integration, ShortFramesArePaddedTo60Bytes) {
+TEST_F(Integration, ShortFramesArePaddedTo60Bytes) {
   sim::World world;
   sim::SimNic nic0(world, testbed::port_config(0));
   sim::Sink sink;
@@ -193,7 +196,7 @@ TEST(Integration, ShortFramesArePaddedTo60Bytes) {
   EXPECT_EQ(sink.kept[0].size(), 60u);
 }
 
-TEST(Integration, WireTimeIsLineRate) {
+TEST_F(Integration, WireTimeIsLineRate) {
   // 1000 back-to-back 64-byte frames (60 + FCS) take 1000 * 67.2 ns on the wire.
   sim::World world;
   sim::SimNic nic0(world, testbed::port_config(0));
@@ -216,7 +219,7 @@ TEST(Integration, WireTimeIsLineRate) {
   EXPECT_NEAR(static_cast<double>(last - first), 999 * 67.2, 1.0);
 }
 
-TEST(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
+TEST_F(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
   sim::World world;
   sim::SimNic nic0(world, testbed::port_config(0));  // no cable
   nic::DeviceConfig cfg;
@@ -229,7 +232,7 @@ TEST(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
   EXPECT_LT(world.now() - t0, 2'100'000'000u);
 }
 
-TEST(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
+TEST_F(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
   CabledPair p;
   nic::Mempool pool(p.a, 64);
   auto a = nic::open_device(p.a, fast_cfg());
@@ -243,7 +246,7 @@ TEST(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
   EXPECT_EQ(a->tx_ring_stats(0).packets, 10u);
 }
 
-TEST(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
+TEST_F(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
   CabledPair p;
   nic::DeviceConfig cfg = fast_cfg();
   cfg.rx_ring_size = 64;
@@ -262,7 +265,7 @@ TEST(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
   EXPECT_EQ(got + sb.rx_no_desc, sb.rx_packets);
 }
 
-TEST(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
+TEST_F(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
   CabledPair p;
   nic::DeviceConfig cfg = fast_cfg();
   cfg.promiscuous = false;
@@ -289,7 +292,7 @@ TEST(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
   EXPECT_EQ(b->rx_batch(0, rx), 1u);
 }
 
-TEST(Integration, TeardownReturnsAllDmaMemory) {
+TEST_F(Integration, TeardownReturnsAllDmaMemory) {
   CabledPair p;
   {
     nic::Mempool pool(p.a, 64);

@@ -7,19 +7,41 @@
 #include <memory>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "driver/device.h"
 #include "driver/log.h"
+#include "sim/diag.h"
 #include "sim/sim_backend.h"
 #include "sim/world.h"
 
 namespace testbed {
 
-inline sim::IxgbeConfig port_config(int i) {
+// Simulated ports in tests run in strict mode (sim/strict.h) unless a test asks otherwise: the driver must
+// follow every datasheet rule the simulator knows.
+inline constexpr bool kStrictByDefault = true;
+
+inline sim::IxgbeConfig port_config(int i, bool strict = kStrictByDefault) {
   sim::IxgbeConfig c;
   c.name = "sim:" + std::to_string(i);
   c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(i)};
+  c.strict = strict;
   return c;
 }
+
+// A fixture that fails the test if any simulated device in the process reported a diagnostic while it ran:
+// with strict ports, "the driver broke no datasheet rule and no DMA faulted".
+class NoDiagnostics : public ::testing::Test {
+ protected:
+  void SetUp() override { start_ = sim::diagnostics_reported().load(); }
+  void TearDown() override {
+    EXPECT_EQ(sim::diagnostics_reported().load() - start_, 0u)
+        << "simulated devices reported diagnostics during this test (Ixgbe82599::diag().summary() names them)";
+  }
+
+ private:
+  uint64_t start_ = 0;
+};
 
 // Two simulated ports cabled to each other.
 struct CabledPair {

@@ -19,10 +19,11 @@ mount -t hugetlbfs nodev /dev/hugepages
 echo "$pages" >/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 say "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages) hugepages of 2 MiB at /dev/hugepages"
 
-# Every 82576 (8086:10c9) no kernel driver claimed goes to vfio-pci. NICSIM_PORTS lists them all in PCI order.
+# Every 82576 (8086:10c9) or 82574 (8086:10d3) no kernel driver claimed goes to vfio-pci. NICSIM_PORTS lists
+# them all in PCI order.
 ports=""
 for d in /sys/bus/pci/devices/*; do
-  [ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x8086:0x10c9" ] || continue
+  case "$(cat "$d/vendor"):$(cat "$d/device")" in 0x8086:0x10c9 | 0x8086:0x10d3) ;; *) continue ;; esac
   a=${d##*/}
   ports="${ports:+$ports,}$a"
   if [ ! -e "$d/driver" ]; then

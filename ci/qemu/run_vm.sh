@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ci/qemu/run_vm.sh: boots the guest (ci/qemu/build_guest.sh) under QEMU (TCG, q35 + virtual Intel IOMMU)
-# with two emulated 82576 NICs on one hub, and returns the exit status of the guest's commands.
+# with two emulated Intel NICs on one hub (82576 `igb` by default, or `--nic e1000e` for the 82574), and
+# returns the exit status of the guest's commands.
 #
-#   run_vm.sh [--shell] [--no-capture] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD
+#   run_vm.sh [--shell] [--no-capture] [--nic igb|e1000e] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD
 #
 # Guest ports: 0000:00:03.0 (MAC 52:54:00:4e:49:00) and 0000:00:06.0 (MAC 52:54:00:4e:49:01), one -netdev
 # hubport each on hub 0, so a frame sent by one arrives at the other. Host side, in OUTDIR: serial.log (the
@@ -13,12 +14,13 @@
 set -euo pipefail
 
 cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
-timeout=150 smp=2 mem=768 shell="" append="" capture=1
+timeout=150 smp=2 mem=768 shell="" append="" capture=1 nic=igb
 die() { echo "run_vm.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --shell) shell=1 ;;
     --no-capture) capture="" ;;
+    --nic) nic="$2"; shift ;;
     --timeout) timeout="$2"; shift ;;
     --smp) smp="$2"; shift ;;
     --mem) mem="$2"; shift ;;
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ $# -eq 2 ] || die "usage: run_vm.sh [--shell] [--no-capture] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD"
+[ $# -eq 2 ] || die "usage: run_vm.sh [--shell] [--no-capture] [--nic igb|e1000e] [--timeout S] [--smp N] [--mem MB] [--append ARGS] OUTDIR INITRD"
+case "$nic" in igb | e1000e) ;; *) die "--nic must be igb or e1000e (got $nic)" ;; esac
 out="$1" initrd="$2"
 kernel=$(echo "$cache"/linux/boot/vmlinuz-*)
 [ -f "$kernel" ] || die "no guest kernel in $cache/linux/boot: run ci/qemu/setup.sh"
@@ -47,7 +50,7 @@ args=(
 )
 for i in 0 1; do
   args+=(-netdev "hubport,id=port$i,hubid=0"
-         -device "igb,netdev=port$i,addr=$([ $i = 0 ] && echo 0x3 || echo 0x6),mac=52:54:00:4e:49:0$i")
+         -device "$nic,netdev=port$i,addr=$([ $i = 0 ] && echo 0x3 || echo 0x6),mac=52:54:00:4e:49:0$i")
   [ -z "$capture" ] || args+=(-object "filter-dump,id=dump$i,netdev=port$i,file=$out/port$i.pcap")
 done
 

@@ -27,6 +27,14 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(backend, config, kLayout, "igb") {
   log(LogLevel::kInfo, "%s: initializing 82576 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
       config.tx_queues);
+  bring_up();
+  wait_for_link();
+}
+
+// Recovery (AdvDevice::watchdog): the same sequence on the existing queues.
+void IgbDevice::reinit() { bring_up(); }
+
+void IgbDevice::bring_up() {
   disable_interrupts();
   global_reset();
   disable_interrupts();
@@ -38,7 +46,7 @@ IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(b
   log(LogLevel::kInfo, "%s: MAC %s", backend_.name().c_str(), format_mac(mac()).c_str());
   init_link();
   DeviceStats discard;
-  read_stats(discard);  // statistics clear on read
+  read_counters(discard);  // statistics clear on read
   init_rx();
   init_tx();
   for (uint16_t q = 0; q < config_.rx_queues; ++q) start_rx_queue(q);
@@ -48,7 +56,6 @@ IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(b
   if (config_.promiscuous) rctl |= rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
   if (config_.loopback) rctl |= rctl::kLoopbackMode.make(rctl::kLoopbackMac);
   mmio_.write(RCTL, rctl);
-  wait_for_link();
 }
 
 // Interrupts off: legacy and extended masks cleared, pending causes read away.
@@ -134,6 +141,11 @@ LinkStatus IgbDevice::link() {
 
 void IgbDevice::read_stats(DeviceStats& s) {
   ensure_present();
+  add_saved_stats(s);
+  read_counters(s);
+}
+
+void IgbDevice::read_counters(DeviceStats& s) {
   s.rx_packets += mmio_.read(GPRC);
   s.tx_packets += mmio_.read(GPTC);
   const uint64_t rx_lo = mmio_.read(GORCL);

@@ -24,6 +24,9 @@ class IgbDevice final : public AdvDevice {
   void phy_write(uint32_t reg, uint16_t value);
 
  private:
+  void bring_up();  // the whole init but the link wait
+  void reinit() override;
+  void read_counters(DeviceStats& s);
   void disable_interrupts();
   void global_reset();
   void init_link();

@@ -29,6 +29,15 @@ IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
     : AdvDevice(backend, config, kLayout, "ixgbe") {
   log(LogLevel::kInfo, "%s: initializing 82599 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
       config.tx_queues);
+  bring_up();
+  wait_for_link();
+}
+
+// Recovery (AdvDevice::watchdog): the same sequence on the existing queues; the link comes when it comes.
+void IxgbeDevice::reinit() { bring_up(); }
+
+// §4.6.3-§4.6.8 in order, up to and including RXEN.
+void IxgbeDevice::bring_up() {
   disable_interrupts();
   global_reset();
   disable_interrupts();  // the reset re-enabled nothing, but the datasheet asks again after it
@@ -44,7 +53,6 @@ IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
   mmio_.set_bits(FCTRL, fctrl::kBroadcastAccept.mask());
   if (config_.promiscuous) mmio_.set_bits(FCTRL, fctrl::kMulticastPromisc.mask() | fctrl::kUnicastPromisc.mask());
   mmio_.set_bits(RXCTRL, rxctrl::kRxEnable.mask());  // last step of §4.6.7
-  wait_for_link();
 }
 
 // Before the rings give their buffers back: receive path off, interrupts off (queues are disabled next).
@@ -94,7 +102,7 @@ void IxgbeDevice::init_link() {
 // §4.6.5: statistics clear on read; read them all once.
 void IxgbeDevice::reset_stats() {
   DeviceStats discard;
-  read_stats(discard);
+  read_counters(discard);
 }
 
 // §4.6.7: receive initialization.
@@ -165,6 +173,11 @@ LinkStatus IxgbeDevice::link() {
 
 void IxgbeDevice::read_stats(DeviceStats& s) {
   ensure_present();  // all-ones counters would add garbage
+  add_saved_stats(s);
+  read_counters(s);
+}
+
+void IxgbeDevice::read_counters(DeviceStats& s) {
   s.rx_packets += mmio_.read(GPRC);
   s.tx_packets += mmio_.read(GPTC);
   // 64-bit octet counters: low half first, reading the high half clears both.

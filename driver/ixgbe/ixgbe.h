@@ -20,6 +20,9 @@ class IxgbeDevice final : public AdvDevice {
   std::string driver_name() const override { return "ixgbe"; }
 
  private:
+  void bring_up();             // §4.6.3-§4.6.8, the whole init but the link wait
+  void reinit() override;
+  void read_counters(DeviceStats& s);
   void disable_interrupts();   // §4.6.3.1
   void global_reset();         // §4.6.3.2
   void wait_eeprom_and_dma();  // §4.6.3

@@ -1,5 +1,5 @@
-# Runs inside the QEMU guest (ci/qemu/guest_init.sh runs it after binding both 82576 ports to vfio-pci).
-# qemu_igb_test.sh prepends COUNT=<frames> and checks this output (serial console) and the pcaps on the host.
+# Runs inside the QEMU guest (ci/qemu/guest_init.sh runs it after binding both ports, 82576 or 82574, to vfio-pci).
+# qemu_nic_test.sh prepends COUNT=<frames> and checks this output (serial console) and the pcaps on the host.
 #   1. selftest (MAC loopback) on each port;
 #   2. fwd on port 1 (one port: sends back what it receives) in the background, pktgen on port 0 sending
 #      COUNT frames to port 1's MAC; fwd stops after COUNT frames (or 30 s). QEMU's igb drops frames that

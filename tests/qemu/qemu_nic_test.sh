@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# //tests/qemu:qemu_igb_test: our apps on QEMU's emulated 82576 (igb) NICs, through real VFIO behind a
-# virtual Intel IOMMU, in a TCG guest (ci/qemu). In the guest (guest_commands.sh): selftest on each port,
+# //tests/qemu:qemu_igb_test and :qemu_e1000e_test: our apps on QEMU's emulated 82576 (igb) or 82574 (e1000e)
+# NICs, through real VFIO behind a virtual Intel IOMMU, in a TCG guest (ci/qemu). The first argument names the
+# QEMU device model. In the guest (guest_commands.sh): selftest on each port,
 # then pktgen on port 0 sending COUNT frames while fwd on port 1 sends them back. On the host: the guest's
 # output, and both ports' captures (QEMU filter-dump) read with tshark: every frame pktgen sent is a
 # well-formed Ethernet/IPv4/UDP frame as tools/packet_template.cc builds it, in sequence, and the frame
 # counts on the wire agree with what pktgen sent, what fwd forwarded and the devices' own counters.
 # Missing QEMU/guest pieces are a failure naming ci/qemu/setup.sh, never a skip.
-#   args: selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh (static binaries)
+#   args: igb|e1000e selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh (static binaries)
 set -uo pipefail
 
 COUNT=4000  # < fwd's rx ring (guest_commands.sh)
 MAC0=52:54:00:4e:49:00 MAC1=52:54:00:4e:49:01 MAC1_FWD=52:55:00:4e:49:01  # fwd increments dst MAC byte 1
 cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
-[ $# -eq 7 ] || { echo "usage: qemu_igb_test.sh selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh"; exit 2; }
+[ $# -eq 8 ] || { echo "usage: qemu_nic_test.sh igb|e1000e selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh"; exit 2; }
+nic="$1"
+shift
 bins=("$1" "$2" "$3" "$4") build_guest="$5" run_vm="$6" commands="$7"
+name="qemu_${nic}_test"
 
 failures=0
 check() {  # check DESCRIPTION COMMAND...: one line per check, [ ok ] when COMMAND succeeds
@@ -28,7 +32,7 @@ fatal() {
 
 # --- Preflight: fail loudly, naming the setup command.
 command -v qemu-system-x86_64 >/dev/null || fatal "qemu-system-x86_64 is not installed"
-qemu-system-x86_64 -device help 2>/dev/null | grep '"igb"' >/dev/null || fatal "this QEMU has no -device igb (need QEMU >= 8: bookworm-backports)"
+qemu-system-x86_64 -device help 2>/dev/null | grep "\"$nic\"" >/dev/null || fatal "this QEMU has no -device $nic (igb needs QEMU >= 8: bookworm-backports)"
 command -v tshark >/dev/null || fatal "tshark is not installed"
 [ -f "$cache/linux/.complete" ] || fatal "no unpacked guest kernel in $cache/linux"
 [ -x /bin/busybox ] && command -v cpio >/dev/null || fatal "busybox-static or cpio is missing"
@@ -38,10 +42,10 @@ echo "VM logs and captures: $out"
 { echo "COUNT=$COUNT"; cat "$commands"; } >"$out/commands.sh"
 "$build_guest" "$out/initramfs.cpio.gz" "$out/commands.sh" "${bins[@]}" || fatal "ci/qemu/build_guest.sh failed"
 start=$SECONDS
-"$run_vm" --timeout 170 "$out" "$out/initramfs.cpio.gz"
+"$run_vm" --nic "$nic" --timeout 170 "$out" "$out/initramfs.cpio.gz"
 guest_rc=$?
 rm -f "$out/initramfs.cpio.gz"
-echo "=== VM ran for $((SECONDS - start)) s; guest exit status $guest_rc"
+echo "=== VM ($nic) ran for $((SECONDS - start)) s; guest exit status $guest_rc"
 log="$out/serial.log"
 [ -f "$log" ] || fatal "no serial log from the VM"
 
@@ -86,7 +90,7 @@ done
 check "guest commands exited with status $guest_rc" [ "$guest_rc" = 0 ]
 
 if [ "$failures" -ne 0 ]; then
-  echo "qemu_igb_test: FAIL ($failures checks failed; serial log and pcaps in $out)"
+  echo "$name: FAIL ($failures checks failed; serial log and pcaps in $out)"
   exit 1
 fi
-echo "qemu_igb_test: PASS"
+echo "$name: PASS"

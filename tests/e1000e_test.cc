@@ -1,0 +1,307 @@
+// e1000e (82574) family against a small fake register file with the 82574's behaviours the driver relies on:
+// PCIe master disable, self-clearing reset, NVM auto-read and EERD word reads, MDIC PHY access, link status,
+// and a minimal device side for queue 0 (extended rx write-back, legacy tx DD). Packet flow through a real
+// 82574 model is tested in QEMU (tests/qemu); here: the init contract, PHY/NVM errors, counters, the hot path.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "driver/descriptors.h"
+#include "driver/device.h"
+#include "driver/e1000e/e1000e.h"
+#include "driver/e1000e/regs.h"
+#include "driver/log.h"
+
+namespace {
+
+using namespace nic::e1000e;
+
+class Fake82574 : public nic::Backend {
+ public:
+  std::map<uint32_t, uint32_t> regs;
+  std::map<uint32_t, uint16_t> phy{{phy::kControl, 0x1140}, {phy::kStatus, 0x796D}};
+  std::vector<uint16_t> nvm{0x5302, 0x4d49, 0x0100};  // 02:53:49:4d:00:01
+  std::vector<std::pair<uint32_t, uint32_t>> writes;
+  bool mdic_error = false, mdic_stuck = false, link_up = true, auto_read = true, eerd_stuck = false;
+  bool mac_loaded = true;  // RAL/RAH(0) valid after reset (the NVM auto-read loaded them)
+  size_t live_dma = 0;
+  uint32_t rx_head = 0, tx_head = 0;
+
+  uint32_t read32(uint32_t off) override {
+    if (off == CTRL.at()) return regs[off] & ~ctrl::kReset.mask();  // reset completes at once
+    if (off == EECD.at()) return eecd::kPresent.mask() | (auto_read ? eecd::kAutoReadDone.mask() : 0);
+    if (off == STATUS.at()) {
+      uint32_t s = link_up ? status::kLinkUp.mask() | status::kFullDuplex.mask() | status::kSpeed.make(2) : 0;
+      if (!(regs[CTRL.at()] & ctrl::kGioMasterDisable.mask())) s |= status::kGioMasterEnable.mask();
+      return s;
+    }
+    if (off == MDIC.at()) return mdic_stuck ? regs[off] & ~mdic::kReady.mask() : regs[off];
+    if (mac_loaded && off == RAL.at(0) && !regs.count(off)) return 0x4d495302;
+    if (mac_loaded && off == RAH.at(0) && !regs.count(off)) return 0x80000100;
+    const uint32_t v = regs[off];
+    if (off == GPRC.at() || off == GPTC.at() || off == MPC.at() || off == CRCERRS.at()) regs[off] = 0;
+    return v;
+  }
+  void write32(uint32_t off, uint32_t v) override {
+    writes.emplace_back(off, v);
+    if (off == MDIC.at()) {
+      const uint32_t reg = mdic::kRegAddr.get(v);
+      uint32_t result = v | mdic::kReady.mask();
+      if (mdic_error || mdic::kPhyAddr.get(v) != mdic::kInternalPhy) result |= mdic::kError.mask();
+      else if (mdic::kOp.get(v) == mdic::kOpWrite) phy[reg] = static_cast<uint16_t>(mdic::kData.get(v));
+      else result = mdic::kData.set(result, phy[reg]);
+      regs[off] = result;
+      return;
+    }
+    if (off == EERD.at()) {
+      const uint32_t word = eerd::kAddr.get(v);
+      regs[off] = eerd::kAddr.make(word);
+      if (!eerd_stuck && (v & eerd::kStart.mask()) && word < nvm.size())
+        regs[off] |= eerd::kDone.mask() | eerd::kData.make(nvm[word]);
+      return;
+    }
+    regs[off] = v;
+  }
+  nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
+    const size_t size = (bytes + align - 1) / align * align;
+    void* p = std::aligned_alloc(align, size);
+    ++live_dma;
+    return {p, reinterpret_cast<uint64_t>(p), size};
+  }
+  void dma_free(const nic::DmaRegion& r) override {
+    std::free(r.virt);
+    --live_dma;
+  }
+  uint32_t config_read(uint32_t off, int) override {
+    if (off == nic::pci::kVendorId) return 0x8086;
+    if (off == nic::pci::kDeviceId) return 0x10D3;
+    if (off == nic::pci::kClassRev) return 0x02000000;
+    return 0;
+  }
+  void config_write(uint32_t, uint32_t, int) override {}
+  nic::PciId identity() override { return {0x8086, 0x10D3, 0x020000}; }
+  void delay_us(uint32_t us) override { now_ += us * 1000ull; }
+  uint64_t now_ns() override { return now_; }
+  std::string name() const override { return "fake-82574"; }
+
+  // --- The device side of queue 0 (IOVA = host address here).
+  template <class D>
+  D* ring(const RegDef& bal, const RegDef& bah) {
+    return reinterpret_cast<D*>(static_cast<uintptr_t>(uint64_t{regs[bah.at(0)]} << 32 | regs[bal.at(0)]));
+  }
+  // Receives `len` bytes of `fill` into the next posted buffer, as an extended write-back.
+  bool receive(uint16_t len, uint8_t fill) {
+    const uint32_t n = regs[RDLEN.at(0)] / 16;
+    if (!(regs[RCTL.at()] & rctl::kEnable.mask()) || rx_head == regs[RDT.at(0)]) return false;
+    auto* d = &ring<nic::ExtRxDesc>(RDBAL, RDBAH)[rx_head];
+    std::memset(reinterpret_cast<void*>(static_cast<uintptr_t>(d->read.buffer_addr)), fill, len);
+    d->wb = {};
+    d->wb.length = len;
+    d->wb.status_error = nic::erxd::kStatusDD | nic::erxd::kStatusEOP;
+    rx_head = (rx_head + 1) % n;
+    regs[GPRC.at()]++;
+    return true;
+  }
+  // Transmits everything up to TDT; returns the frames' lengths. DD on descriptors that asked for it (RS).
+  std::vector<uint32_t> transmit() {
+    std::vector<uint32_t> lens;
+    const uint32_t n = regs[TDLEN.at(0)] / 16;
+    if (!(regs[TCTL.at()] & tctl::kEnable.mask()) || !(regs[TARC.at(0)] & tarc::kEnable.mask())) return lens;
+    for (; tx_head != regs[TDT.at(0)]; tx_head = (tx_head + 1) % n) {
+      auto& d = ring<nic::LegacyTxDesc>(TDBAL, TDBAH)[tx_head];
+      lens.push_back(d.cmd_len & nic::ltxd::kLenMask);
+      if (d.cmd_len & nic::ltxd::kCmdRs) d.status |= nic::ltxd::kStatusDD;
+      regs[GPTC.at()]++;
+    }
+    return lens;
+  }
+
+  // Index of the first write of `value` (masked) to `off` at or after `from`; -1 when none.
+  long find(uint32_t off, uint32_t mask, uint32_t value, long from = 0) const {
+    for (size_t i = static_cast<size_t>(from); i < writes.size(); ++i)
+      if (writes[i].first == off && (writes[i].second & mask) == value) return static_cast<long>(i);
+    return -1;
+  }
+
+ private:
+  uint64_t now_ = 0;
+};
+
+class E1000e : public ::testing::Test {
+ protected:
+  E1000e() { nic::set_log_level(nic::LogLevel::kError); }
+  Fake82574 fake;
+  nic::DeviceConfig cfg;
+};
+
+TEST_F(E1000e, OpenDevicePicksE1000eFor82574) {
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_EQ(dev->driver_name(), "e1000e");
+  EXPECT_EQ(dev->mac(), (nic::MacAddr{0x02, 0x53, 0x49, 0x4d, 0x00, 0x01}));
+  EXPECT_EQ(dev->link().speed_mbps, 1000u);
+  EXPECT_EQ(dev->rx_queues(), 1u);
+}
+
+TEST_F(E1000e, InitFollowsTheContract) {
+  auto dev = nic::open_device(fake, cfg);
+  const long reset = fake.find(CTRL.at(), ctrl::kReset.mask(), ctrl::kReset.mask());
+  ASSERT_GE(reset, 0);
+  EXPECT_LT(fake.find(IMC.at(), ~0u, ~0u), reset) << "interrupts masked before the reset";
+  EXPECT_GT(fake.find(IMC.at(), ~0u, ~0u, reset), reset) << "and again after it";
+  const long master_off = fake.find(CTRL.at(), ctrl::kGioMasterDisable.mask(), ctrl::kGioMasterDisable.mask());
+  EXPECT_TRUE(master_off >= 0 && master_off < reset) << "PCIe master disabled before the reset";
+  EXPECT_GT(fake.find(EERD.at(), eerd::kStart.mask(), eerd::kStart.mask(), reset), reset) << "NVM words read";
+  const long slu = fake.find(CTRL.at(), ctrl::kSetLinkUp.mask(), ctrl::kSetLinkUp.mask(), reset);
+  EXPECT_GT(slu, reset);
+  EXPECT_EQ(fake.regs[CTRL.at()] & (ctrl::kGioMasterDisable.mask() | ctrl::kForceSpeed.mask()), 0u);
+  EXPECT_EQ(fake.phy[phy::kControl] & (phy::kControlAnEnable | phy::kControlRestartAn),
+            phy::kControlAnEnable | phy::kControlRestartAn);
+  EXPECT_TRUE(fake.regs[CTRL_EXT.at()] & ctrl_ext::kDriverLoaded.mask());
+  // Queue 0: extended descriptors selected before the ring is programmed; base, length, then the tail.
+  const long exsten = fake.find(RFCTL.at(), rfctl::kExtendedStatus.mask(), rfctl::kExtendedStatus.mask());
+  const long base = fake.find(RDBAL.at(0), 0, 0, reset);
+  const long tail = fake.find(RDT.at(0), ~0u, cfg.rx_ring_size - 1);
+  EXPECT_EQ(fake.regs[RDLEN.at(0)], cfg.rx_ring_size * 16);
+  ASSERT_TRUE(exsten >= 0 && base > exsten && tail > base);
+  EXPECT_NE(fake.regs[RDBAL.at(0)] | fake.regs[RDBAH.at(0)], 0u);
+  // Transmit: ring, TXDCTL (bit 22 set, as the datasheet asks), TARC0.ENABLE, TCTL.EN with PSP.
+  EXPECT_EQ(fake.regs[TDLEN.at(0)], cfg.tx_ring_size * 16);
+  EXPECT_TRUE(fake.regs[TXDCTL.at(0)] & xdctl::kCountDesc.mask());
+  EXPECT_TRUE(fake.regs[TARC.at(0)] & tarc::kEnable.mask());
+  EXPECT_EQ(fake.regs[TCTL.at()] & (tctl::kEnable.mask() | tctl::kPadShortPackets.mask()),
+            tctl::kEnable.mask() | tctl::kPadShortPackets.mask());
+  // Receive enabled last: CRC strip, broadcast, promiscuous, 2 KB buffers, DTYP 00, no long packets, no loopback.
+  const long rx_on = fake.find(RCTL.at(), rctl::kEnable.mask(), rctl::kEnable.mask());
+  EXPECT_GT(rx_on, tail);
+  const uint32_t rctl = fake.regs[RCTL.at()];
+  EXPECT_TRUE(rctl & rctl::kStripCrc.mask());
+  EXPECT_TRUE(rctl & rctl::kBroadcastAccept.mask());
+  EXPECT_TRUE(rctl & rctl::kUnicastPromisc.mask());
+  EXPECT_EQ(rctl & (rctl::kDescType.mask() | rctl::kBufferSize.mask() | rctl::kBufferSizeExtension.mask() |
+                    rctl::kLongPackets.mask() | rctl::kLoopbackMode.mask()),
+            0u);
+}
+
+TEST_F(E1000e, LoopbackSetsMacLoopbackAndForcesGigabit) {
+  cfg.loopback = true;
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_EQ(rctl::kLoopbackMode.get(fake.regs[RCTL.at()]), rctl::kLoopbackMac);
+  const uint32_t c = fake.regs[CTRL.at()];
+  EXPECT_EQ(ctrl::kSpeed.get(c), ctrl::kSpeed1000);
+  EXPECT_TRUE((c & ctrl::kForceSpeed.mask()) && (c & ctrl::kForceDuplex.mask()) && (c & ctrl::kSetLinkUp.mask()));
+}
+
+// The message of the error open_device() throws ("" when it succeeds).
+std::string init_error(Fake82574& fake, const nic::DeviceConfig& cfg) {
+  try {
+    nic::open_device(fake, cfg);
+  } catch (const nic::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(E1000e, PhyErrorsAreClear) {
+  fake.mdic_error = true;
+  EXPECT_THAT(init_error(fake, cfg), testing::HasSubstr("MDIC.E"));
+  fake.mdic_error = false;
+  fake.mdic_stuck = true;
+  EXPECT_THAT(init_error(fake, cfg), testing::HasSubstr("PHY access timed out"));
+  EXPECT_EQ(fake.live_dma, 0u) << "a failed init leaves no DMA memory behind";
+}
+
+TEST_F(E1000e, NvmAutoReadAndWordReadsAreChecked) {
+  fake.auto_read = false;
+  EXPECT_THAT(init_error(fake, cfg), testing::HasSubstr("EECD.AUTO_RD"));
+  fake.auto_read = true;
+  fake.eerd_stuck = true;
+  EXPECT_THAT(init_error(fake, cfg), testing::HasSubstr("EERD.DONE"));
+  EXPECT_EQ(fake.live_dma, 0u);
+}
+
+TEST_F(E1000e, MacFromNvmWhenReceiveAddressNotValid) {
+  fake.mac_loaded = false;
+  fake.nvm = {0x5452, 0x0000, 0x0201};  // 52:54:00:00:01:02
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_EQ(dev->mac(), (nic::MacAddr{0x52, 0x54, 0x00, 0x00, 0x01, 0x02}));
+  EXPECT_TRUE(fake.regs[RAH.at(0)] & rah::kAddressValid.mask());
+}
+
+TEST_F(E1000e, LinkDownTimesOut) {
+  fake.link_up = false;
+  cfg.link_timeout_ms = 300;
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_FALSE(dev->link().up);
+  EXPECT_GE(fake.now_ns(), 300'000'000u);
+}
+
+TEST_F(E1000e, OneQueueOnly) {
+  cfg.rx_queues = 2;
+  EXPECT_THROW(nic::open_device(fake, cfg), nic::Error);
+  EXPECT_EQ(fake.live_dma, 0u);
+}
+
+TEST_F(E1000e, StatsAccumulateAndClearOnRead) {
+  auto dev = nic::open_device(fake, cfg);
+  fake.regs[GPRC.at()] = 7;
+  fake.regs[GPTC.at()] = 5;
+  fake.regs[MPC.at()] = 2;
+  fake.regs[CRCERRS.at()] = 1;
+  fake.regs[GORCL.at()] = 700;
+  nic::DeviceStats s;
+  dev->read_stats(s);
+  fake.regs[GORCL.at()] = 0;
+  dev->read_stats(s);
+  EXPECT_EQ(s.rx_packets, 7u);
+  EXPECT_EQ(s.tx_packets, 5u);
+  EXPECT_EQ(s.rx_missed, 2u);
+  EXPECT_EQ(s.rx_crc_errors, 1u);
+  EXPECT_EQ(s.rx_bytes, 700u);
+  EXPECT_EQ(s.rx_no_desc, 0u);
+}
+
+TEST_F(E1000e, PacketsFlowThroughExtendedRxAndLegacyTx) {
+  cfg.rx_ring_size = cfg.tx_ring_size = 64;
+  cfg.link_timeout_ms = 0;
+  auto dev = nic::open_device(fake, cfg);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(fake.receive(static_cast<uint16_t>(60 + i), static_cast<uint8_t>(i)));
+  std::vector<nic::Packet> batch(64);
+  const size_t n = dev->rx_batch(0, batch);
+  ASSERT_EQ(n, 40u);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(batch[i].size(), 60 + i);
+    EXPECT_EQ(batch[i].data()[0], i);
+  }
+  EXPECT_EQ(fake.regs[RDT.at(0)], 39u) << "the slots just refilled go back to the device";
+  EXPECT_EQ(dev->tx_batch(0, std::span(batch.data(), n)), n);
+  const std::vector<uint32_t> sent = fake.transmit();
+  ASSERT_EQ(sent.size(), 40u);
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], 60 + i);
+  dev->tx_batch(0, {});  // reclaims
+  EXPECT_EQ(dev->rx_pool(0).in_use(), 64u) << "only the rx ring's buffers are out";
+  EXPECT_EQ(dev->rx_ring_stats(0).packets, 40u);
+  EXPECT_EQ(dev->tx_ring_stats(0).packets, 40u);
+}
+
+TEST_F(E1000e, TeardownStopsDmaAndFreesEverything) {
+  {
+    auto dev = nic::open_device(fake, cfg);
+    EXPECT_GT(fake.live_dma, 0u);
+  }
+  EXPECT_EQ(fake.regs[RCTL.at()] & rctl::kEnable.mask(), 0u);
+  EXPECT_EQ(fake.regs[TCTL.at()] & tctl::kEnable.mask(), 0u);
+  EXPECT_EQ(fake.regs[TARC.at(0)] & tarc::kEnable.mask(), 0u);
+  EXPECT_EQ(fake.live_dma, 0u);
+}
+
+TEST(E1000eIds, SupportedDevices) {
+  EXPECT_TRUE(is_supported_device(0x8086, 0x10D3));
+  EXPECT_FALSE(is_supported_device(0x8086, 0x10C9));
+  EXPECT_FALSE(is_supported_device(0x1234, 0x10D3));
+}
+
+}  // namespace
