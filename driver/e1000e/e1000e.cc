@@ -12,7 +12,6 @@ namespace {
 constexpr uint32_t kMasterDisableTimeoutUs = 10'000;
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kNvmTimeoutUs = 10'000;
-constexpr uint32_t kMdicTimeoutUs = 10'000;
 constexpr uint32_t kLinkPollUs = 10'000;
 constexpr uint32_t kMaxFrame = 1518;  // RCTL.LPE off: the device drops anything longer than 1522 (VLAN-tagged)
 
@@ -122,8 +121,8 @@ void E1000eDevice::init_link() {
            ctrl::kFullDuplex.mask();
   }
   mmio_.write(CTRL, ctrl);
-  const uint16_t bmcr = phy_read(phy::kControl);
-  phy_write(phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
+  const uint16_t bmcr = e1000::phy_read(mmio_, phy::kControl);
+  e1000::phy_write(mmio_, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
 }
 
 // Receive ring 0 with extended descriptors. RCTL stays off until the ring is filled.
@@ -184,44 +183,13 @@ void E1000eDevice::shutdown() {
   tx_->release_all();
 }
 
-uint32_t E1000eDevice::mdic_transaction(uint32_t command) {
-  mmio_.write(MDIC, command);
-  if (!mmio_.poll(MDIC, 0, mdic::kReady.mask(), mdic::kReady.mask(), kMdicTimeoutUs, 10))
-    throw Error(backend_.name() + ": PHY access timed out (MDIC.R never set)");
-  const uint32_t v = mmio_.read(MDIC);
-  if (v & mdic::kError.mask()) throw Error(backend_.name() + ": PHY access failed (MDIC.E)");
-  return v;
-}
-
-uint16_t E1000eDevice::phy_read(uint32_t reg) {
-  return static_cast<uint16_t>(mdic::kData.get(mdic_transaction(
-      mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) | mdic::kOp.make(mdic::kOpRead))));
-}
-
-void E1000eDevice::phy_write(uint32_t reg, uint16_t value) {
-  mdic_transaction(mdic::kData.make(value) | mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) |
-                   mdic::kOp.make(mdic::kOpWrite));
-}
-
-LinkStatus E1000eDevice::link() {
-  const uint32_t s = mmio_.read(STATUS);
-  if (s == 0xFFFFFFFFu || !(s & status::kLinkUp.mask())) return {};
-  static constexpr uint32_t kMbps[] = {10, 100, 1000, 1000};
-  return {true, kMbps[status::kSpeed.get(s)]};
-}
+LinkStatus E1000eDevice::link() { return e1000::link_from_status(mmio_.read(STATUS)); }
 
 // RNBC (no receive buffers) is not a drop on the 82574 (the frame waits in the packet buffer), so rx_no_desc
 // stays 0; frames the device really dropped are in MPC.
 void E1000eDevice::read_stats(DeviceStats& s) {
   ensure_present();
-  s.rx_packets += mmio_.read(GPRC);
-  s.tx_packets += mmio_.read(GPTC);
-  const uint64_t rx_lo = mmio_.read(GORCL);
-  s.rx_bytes += rx_lo | static_cast<uint64_t>(mmio_.read(GORCH)) << 32;
-  const uint64_t tx_lo = mmio_.read(GOTCL);
-  s.tx_bytes += tx_lo | static_cast<uint64_t>(mmio_.read(GOTCH)) << 32;
-  s.rx_missed += mmio_.read(MPC);
-  s.rx_crc_errors += mmio_.read(CRCERRS);
+  e1000::read_counters(mmio_, s);
 }
 
 MacAddr E1000eDevice::mac() {

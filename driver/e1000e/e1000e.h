@@ -42,9 +42,6 @@ class E1000eDevice final : public Device {
   const RingStats& rx_ring_stats(uint16_t queue) const override;
   const RingStats& tx_ring_stats(uint16_t queue) const override;
 
-  // PHY register access through MDIC (clause 22). Throws nic::Error on timeout or an MDIC error.
-  uint16_t phy_read(uint32_t reg);
-  void phy_write(uint32_t reg, uint16_t value);
   // One 16-bit NVM word through EERD. Throws nic::Error on timeout.
   uint16_t nvm_read(uint32_t word);
 
@@ -55,7 +52,6 @@ class E1000eDevice final : public Device {
   void init_link();
   void init_rx();
   void init_tx();
-  uint32_t mdic_transaction(uint32_t command);
   void ensure_present();
   void wait_for_link();
 

@@ -11,7 +11,6 @@ namespace {
 
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 10'000;
-constexpr uint32_t kMdicTimeoutUs = 10'000;
 
 const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
                           xdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
@@ -83,8 +82,8 @@ void IgbDevice::init_link() {
            ctrl::kFullDuplex.mask();
   }
   mmio_.write(CTRL, ctrl);
-  const uint16_t bmcr = phy_read(phy::kControl);
-  phy_write(phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
+  const uint16_t bmcr = e1000::phy_read(mmio_, phy::kControl);
+  e1000::phy_write(mmio_, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
 }
 
 void IgbDevice::init_rx() {
@@ -113,31 +112,7 @@ void IgbDevice::stop_dma() {
   disable_interrupts();
 }
 
-uint32_t IgbDevice::mdic_transaction(uint32_t command) {
-  mmio_.write(MDIC, command);
-  if (!mmio_.poll(MDIC, 0, mdic::kReady.mask(), mdic::kReady.mask(), kMdicTimeoutUs, 10))
-    throw Error(backend_.name() + ": PHY access timed out (MDIC.R never set)");
-  const uint32_t v = mmio_.read(MDIC);
-  if (v & mdic::kError.mask()) throw Error(backend_.name() + ": PHY access failed (MDIC.E)");
-  return v;
-}
-
-uint16_t IgbDevice::phy_read(uint32_t reg) {
-  return static_cast<uint16_t>(mdic::kData.get(mdic_transaction(
-      mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) | mdic::kOp.make(mdic::kOpRead))));
-}
-
-void IgbDevice::phy_write(uint32_t reg, uint16_t value) {
-  mdic_transaction(mdic::kData.make(value) | mdic::kRegAddr.make(reg) | mdic::kPhyAddr.make(mdic::kInternalPhy) |
-                   mdic::kOp.make(mdic::kOpWrite));
-}
-
-LinkStatus IgbDevice::link() {
-  const uint32_t s = mmio_.read(STATUS);
-  if (s == 0xFFFFFFFFu || !(s & status::kLinkUp.mask())) return {};
-  static constexpr uint32_t kMbps[] = {10, 100, 1000, 1000};
-  return {true, kMbps[status::kSpeed.get(s)]};
-}
+LinkStatus IgbDevice::link() { return e1000::link_from_status(mmio_.read(STATUS)); }
 
 void IgbDevice::read_stats(DeviceStats& s) {
   ensure_present();
@@ -146,15 +121,8 @@ void IgbDevice::read_stats(DeviceStats& s) {
 }
 
 void IgbDevice::read_counters(DeviceStats& s) {
-  s.rx_packets += mmio_.read(GPRC);
-  s.tx_packets += mmio_.read(GPTC);
-  const uint64_t rx_lo = mmio_.read(GORCL);
-  s.rx_bytes += rx_lo | static_cast<uint64_t>(mmio_.read(GORCH)) << 32;
-  const uint64_t tx_lo = mmio_.read(GOTCL);
-  s.tx_bytes += tx_lo | static_cast<uint64_t>(mmio_.read(GOTCH)) << 32;
-  s.rx_missed += mmio_.read(MPC);
+  e1000::read_counters(mmio_, s);
   for (uint32_t q = 0; q < rx_queues(); ++q) s.rx_no_desc += mmio_.read(RQDPC, q);
-  s.rx_crc_errors += mmio_.read(CRCERRS);
 }
 
 void IgbDevice::set_promiscuous(bool on) {

@@ -19,9 +19,6 @@ class IgbDevice final : public AdvDevice {
   void set_promiscuous(bool on) override;
   std::string driver_name() const override { return "igb"; }
 
-  // PHY register access through MDIC (clause 22). Throws nic::Error on timeout or an MDIC error.
-  uint16_t phy_read(uint32_t reg);
-  void phy_write(uint32_t reg, uint16_t value);
 
  private:
   void bring_up();  // the whole init but the link wait
@@ -32,7 +29,6 @@ class IgbDevice final : public AdvDevice {
   void init_link();
   void init_rx();
   void init_tx();
-  uint32_t mdic_transaction(uint32_t command);
   void stop_dma() override;
 };
 
