@@ -28,6 +28,17 @@ void phy_write(Mmio& mmio, uint32_t reg, uint16_t value) {
                              mdic::kPhyAddr.make(mdic::kInternalPhy) | mdic::kOp.make(mdic::kOpWrite));
 }
 
+void setup_link(Mmio& mmio, bool loopback) {
+  uint32_t c = mmio.read(CTRL) | ctrl::kSetLinkUp.mask();
+  c &= ~(ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() | ctrl::kPhyReset.mask() | ctrl::kGioMasterDisable.mask());
+  if (loopback)
+    c = ctrl::kSpeed.set(c, ctrl::kSpeed1000) | ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() |
+        ctrl::kFullDuplex.mask();
+  mmio.write(CTRL, c);
+  const uint16_t bmcr = phy_read(mmio, phy::kControl);
+  phy_write(mmio, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
+}
+
 LinkStatus link_from_status(uint32_t s) {
   if (s == 0xFFFFFFFFu || !(s & status::kLinkUp.mask())) return {};
   static constexpr uint32_t kMbps[] = {10, 100, 1000, 1000};

@@ -85,8 +85,11 @@ inline constexpr Field kMulticastPromisc = bit(4);  // MPE
 inline constexpr Field kLongPackets = bit(5);       // LPE: off, so no frame exceeds 1522 bytes
 inline constexpr Field kLoopbackMode = Field{6, 2};  // LBM: 01 = MAC loopback
 inline constexpr uint32_t kLoopbackMac = 1;
+inline constexpr Field kDescType = Field{10, 2};    // DTYP (82574: 00 legacy/extended per RFCTL.EXSTEN, 01 split;
+                                                    // the 82576 takes the type from SRRCTL instead)
 inline constexpr Field kBroadcastAccept = bit(15);  // BAM
 inline constexpr Field kBufferSize = Field{16, 2};  // BSIZE with BSEX = 0: 00 = 2048 bytes
+inline constexpr Field kBufferSizeExtension = bit(25);  // BSEX
 inline constexpr Field kStripCrc = bit(26);         // SECRC
 }  // namespace rctl
 inline constexpr RegDef TCTL{.name = "TCTL", .base = 0x00400, .section = kSrc};
@@ -126,6 +129,9 @@ static_assert(status::kGioMasterEnable.mask() == 0x00080000 && ctrl::kGioMasterD
 // PHY register access through MDIC. Throws nic::Error on timeout (MDIC.R never set) or MDIC.E.
 uint16_t phy_read(Mmio& mmio, uint32_t reg);
 void phy_write(Mmio& mmio, uint32_t reg, uint16_t value);
+// Link bring-up: the MAC follows the PHY (CTRL.SLU, nothing forced, GIO master disable released), and the
+// PHY restarts auto-negotiation. MAC loopback instead forces 1000 Mbit/s full duplex in the MAC.
+void setup_link(Mmio& mmio, bool loopback);
 // Link state from STATUS (down when the device reads all-ones).
 LinkStatus link_from_status(uint32_t status);
 // Adds GPRC, GPTC, GORC, GOTC, MPC and CRCERRS (read low half before high) to `s`.

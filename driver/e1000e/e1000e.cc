@@ -42,7 +42,7 @@ E1000eDevice::E1000eDevice(Backend& backend, const DeviceConfig& config)
              "NVM auto-read (EECD.AUTO_RD)");
   mmio_.set_bits(CTRL_EXT, ctrl_ext::kDriverLoaded.mask());
   check_mac_address();
-  init_link();
+  e1000::setup_link(mmio_, config_.loopback);
   DeviceStats discard;
   read_stats(discard);  // statistics clear on read
   init_rx();
@@ -108,21 +108,6 @@ uint16_t E1000eDevice::nvm_read(uint32_t word) {
   if (!mmio_.poll(EERD, 0, eerd::kDone.mask(), eerd::kDone.mask(), kNvmTimeoutUs, 10))
     throw Error(backend_.name() + ": NVM read of word " + std::to_string(word) + " timed out (EERD.DONE never set)");
   return static_cast<uint16_t>(eerd::kData.get(mmio_.read(EERD)));
-}
-
-// Link: the MAC follows the PHY (SLU, no forced speed/duplex); auto-negotiation restarted in the PHY. MAC
-// loopback forces 1000/full in the MAC.
-void E1000eDevice::init_link() {
-  uint32_t ctrl = mmio_.read(CTRL) | ctrl::kSetLinkUp.mask();
-  ctrl &= ~(ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() | ctrl::kPhyReset.mask() |
-            ctrl::kGioMasterDisable.mask());
-  if (config_.loopback) {
-    ctrl = ctrl::kSpeed.set(ctrl, ctrl::kSpeed1000) | ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() |
-           ctrl::kFullDuplex.mask();
-  }
-  mmio_.write(CTRL, ctrl);
-  const uint16_t bmcr = e1000::phy_read(mmio_, phy::kControl);
-  e1000::phy_write(mmio_, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
 }
 
 // Receive ring 0 with extended descriptors. RCTL stays off until the ring is filled.

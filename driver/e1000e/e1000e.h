@@ -49,7 +49,6 @@ class E1000eDevice final : public Device {
   void disable_interrupts();
   void global_reset();
   void check_mac_address();
-  void init_link();
   void init_rx();
   void init_tx();
   void ensure_present();

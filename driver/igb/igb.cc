@@ -43,7 +43,7 @@ void IgbDevice::bring_up() {
     log(LogLevel::kInfo, "%s: EEPROM auto-read not reported done (no EEPROM?); continuing", backend_.name().c_str());
   mmio_.set_bits(CTRL_EXT, ctrl_ext::kDriverLoaded.mask());
   log(LogLevel::kInfo, "%s: MAC %s", backend_.name().c_str(), format_mac(mac()).c_str());
-  init_link();
+  e1000::setup_link(mmio_, config_.loopback);
   DeviceStats discard;
   read_counters(discard);  // statistics clear on read
   init_rx();
@@ -71,19 +71,6 @@ void IgbDevice::global_reset() {
   backend_.delay_us(1000);
   mmio_.wait(CTRL, 0, ctrl::kReset.mask(), 0, kResetTimeoutUs, "device reset (CTRL.RST)");
   backend_.delay_us(10'000);
-}
-
-// Link: MAC follows the PHY (SLU); restart auto-negotiation in the PHY. MAC loopback forces 1000/full.
-void IgbDevice::init_link() {
-  uint32_t ctrl = mmio_.read(CTRL) | ctrl::kSetLinkUp.mask();
-  ctrl &= ~(ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() | ctrl::kPhyReset.mask());
-  if (config_.loopback) {
-    ctrl = ctrl::kSpeed.set(ctrl, ctrl::kSpeed1000) | ctrl::kForceSpeed.mask() | ctrl::kForceDuplex.mask() |
-           ctrl::kFullDuplex.mask();
-  }
-  mmio_.write(CTRL, ctrl);
-  const uint16_t bmcr = e1000::phy_read(mmio_, phy::kControl);
-  e1000::phy_write(mmio_, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
 }
 
 void IgbDevice::init_rx() {

@@ -26,7 +26,6 @@ class IgbDevice final : public AdvDevice {
   void read_counters(DeviceStats& s);
   void disable_interrupts();
   void global_reset();
-  void init_link();
   void init_rx();
   void init_tx();
   void stop_dma() override;

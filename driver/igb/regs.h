@@ -19,37 +19,7 @@ using reg::Field;
 using reg::RegDef;
 
 // Shared with the rest of the e1000 lineage (driver/e1000/common.h).
-using e1000::CTRL;
-using e1000::STATUS;
-using e1000::EECD;
-using e1000::CTRL_EXT;
-using e1000::MDIC;
-using e1000::ICR;
-using e1000::IMS;
-using e1000::IMC;
-using e1000::RCTL;
-using e1000::TCTL;
-using e1000::MTA;
-using e1000::RAL;
-using e1000::RAH;
-using e1000::CRCERRS;
-using e1000::MPC;
-using e1000::GPRC;
-using e1000::GPTC;
-using e1000::GORCL;
-using e1000::GORCH;
-using e1000::GOTCL;
-using e1000::GOTCH;
-using e1000::RNBC;
-namespace ctrl { using namespace e1000::ctrl; }
-namespace status { using namespace e1000::status; }
-namespace eecd { using namespace e1000::eecd; }
-namespace ctrl_ext { using namespace e1000::ctrl_ext; }
-namespace mdic { using namespace e1000::mdic; }
-namespace phy { using namespace e1000::phy; }
-namespace rctl { using namespace e1000::rctl; }
-namespace tctl { using namespace e1000::tctl; }
-namespace rah { using namespace e1000::rah; }
+using namespace e1000;  // CTRL, STATUS, MDIC, RCTL, TCTL, RAL/RAH, statistics, and their fields
 
 inline constexpr uint32_t kMaxQueues = 8;
 inline constexpr uint32_t kQ = 0x40;
