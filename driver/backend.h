@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nic {
 
@@ -48,6 +49,12 @@ class Backend {
   // run them in virtual time (deterministic) while hardware really sleeps.
   virtual void delay_us(uint32_t us) = 0;
   virtual uint64_t now_ns() = 0;
+
+  // --- Interrupts: MSI-X vectors, each signalled through an eventfd the backend creates (VFIO: the kernel
+  // writes it; the simulator: the device model does). Returns one eventfd per vector, owned by the backend
+  // until disable_msix() or destruction. Backends without interrupts keep these defaults.
+  virtual std::vector<int> enable_msix(uint32_t vectors);
+  virtual void disable_msix() {}
 
   // Human-readable name: "sim:0", "vfio:0000:03:00.0".
   virtual std::string name() const = 0;

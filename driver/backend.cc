@@ -1,0 +1,11 @@
+#include "driver/backend.h"
+
+#include "driver/error.h"
+
+namespace nic {
+
+std::vector<int> Backend::enable_msix(uint32_t) {
+  throw Error(name() + ": this backend has no MSI-X interrupts (poll instead)");
+}
+
+}  // namespace nic
