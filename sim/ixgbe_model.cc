@@ -7,6 +7,7 @@
 #include "driver/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/crc32.h"
+#include "sim/rss.h"
 
 namespace sim {
 
@@ -598,6 +599,21 @@ void Ixgbe82599::ingress(Bytes&& frame) {
   drain_rx();
 }
 
+// §7.1.2.8: with MRQC.MRQE = RSS, the Toeplitz hash of the enabled fields picks a RETA entry, whose low
+// four bits are the queue; frames without a hash (not IPv4, or its field disabled) go to queue 0.
+uint32_t Ixgbe82599::select_queue(const Bytes& f) const {
+  const uint32_t m = r(MRQC.at());
+  if (mrqc::kMode.get(m) != mrqc::kModeRss) return 0;
+  uint8_t key[40];
+  for (uint32_t i = 0; i < 40; ++i) key[i] = static_cast<uint8_t>(r(RSSRK.at(i / 4)) >> (8 * (i % 4)));
+  const RssFields fields{.ipv4 = (m & mrqc::kIpv4.mask()) != 0, .ipv4_tcp = (m & mrqc::kTcpIpv4.mask()) != 0,
+                         .ipv4_udp = (m & mrqc::kUdpIpv4.mask()) != 0};
+  const std::optional<uint32_t> hash = rss_hash(key, fields, f);
+  if (!hash) return 0;
+  const uint32_t entry = *hash & 127;
+  return (r(RETA.at(entry / 4)) >> (8 * (entry % 4))) & 0x0F;
+}
+
 bool Ixgbe82599::accept(const Bytes& f) const {
   const uint32_t fctrl = r(FCTRL.at());
   const bool broadcast = std::all_of(f.begin(), f.begin() + 6, [](uint8_t b) { return b == 0xFF; });
@@ -620,8 +636,8 @@ void Ixgbe82599::drain_rx() {
   const uint64_t queue_ps = world_.params().dma_queue_ns * 1000;
   if (rx_stall_) [[unlikely]] return;  // fault: receive DMA stopped, the packet buffer fills
   while (!rx_fifo_.empty()) {
-    const uint32_t q = 0;  // single queue until RSS lands
     Bytes& f = rx_fifo_.front();
+    const uint32_t q = select_queue(f);
     if (world_.now() < rxq_[q].enable_at) {
       ++counters_.rx_queue_disabled;
     } else {

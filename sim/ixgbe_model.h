@@ -217,6 +217,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void on_loopback(Bytes&& frame, uint64_t t);
   void ingress(Bytes&& frame);
   bool accept(const Bytes& frame) const;
+  uint32_t select_queue(const Bytes& frame) const;  // RSS (§7.1.2.8) or queue 0
   void drain_rx();
   enum class Deliver { kDone, kNoDescriptor, kDropped };
   Deliver deliver(uint32_t q, Bytes& frame);

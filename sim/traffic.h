@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 
 #include "sim/world.h"
@@ -15,6 +16,9 @@ struct TrafficSpec {
   double rate_pps = 0;                      // 0 = 10G line rate for this frame size
   uint8_t dst_mac[6] = {0x02, 0x53, 0x49, 0x4d, 0x00, 0x00};
   uint8_t src_mac[6] = {0x02, 0x54, 0x47, 0x45, 0x4e, 0x00};  // "TGEN"
+  // 0: raw frames (ethertype 0x88B5). N > 0: IPv4/UDP frames of N flows (UDP source port 1024 + seq % N),
+  // so receive-side scaling spreads them; the sequence number is then the first UDP payload word.
+  uint32_t flows = 0;
 };
 
 // Sends frames carrying a 32-bit sequence number at byte 14 (after the Ethernet header, ethertype 0x88B5).
@@ -41,17 +45,30 @@ class TrafficGen final : public EventTarget {
   }
   uint64_t sent() const { return sent_; }
 
-  // Frame number `seq` of a spec: Ethernet header (ethertype 0x88B5), seq at byte 14, then a pattern that
+  // Frame number `seq` of a spec: Ethernet header (ethertype 0x88B5; IPv4/UDP when flows > 0), then seq, then a pattern that
   // depends on seq, so a frame carried by the wrong buffer or zero-filled memory never passes a compare.
-  // Frames are at least 18 bytes (header and sequence number).
+  // Frames are at least header + 4 bytes long (header and sequence number).
   static Bytes frame(const TrafficSpec& spec, uint32_t seq) {
-    Bytes f(spec.frame_size < 18 ? 18 : spec.frame_size, 0);
+    const size_t header = spec.flows ? 42 : 14;  // Ethernet (+ IPv4 + UDP)
+    Bytes f(std::max<size_t>(spec.frame_size, header + 4), 0);
     std::memcpy(f.data(), spec.dst_mac, 6);
     std::memcpy(f.data() + 6, spec.src_mac, 6);
-    f[12] = 0x88;
-    f[13] = 0xB5;
-    std::memcpy(f.data() + 14, &seq, 4);
-    for (size_t i = 18; i < f.size(); ++i) f[i] = static_cast<uint8_t>(seq * 31 + i);
+    f[12] = spec.flows ? 0x08 : 0x88;
+    f[13] = spec.flows ? 0x00 : 0xB5;
+    if (spec.flows) {
+      uint8_t* ip = f.data() + 14;
+      const size_t ip_len = f.size() - 14;
+      ip[0] = 0x45;
+      ip[2] = static_cast<uint8_t>(ip_len >> 8), ip[3] = static_cast<uint8_t>(ip_len);
+      ip[8] = 64, ip[9] = 17;  // TTL, UDP
+      ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = 2;  // 10.0.0.1 -> 10.0.0.2
+      const uint16_t sport = static_cast<uint16_t>(1024 + seq % spec.flows), dport = 4791;
+      ip[20] = static_cast<uint8_t>(sport >> 8), ip[21] = static_cast<uint8_t>(sport);
+      ip[22] = static_cast<uint8_t>(dport >> 8), ip[23] = static_cast<uint8_t>(dport);
+      ip[24] = static_cast<uint8_t>((ip_len - 20) >> 8), ip[25] = static_cast<uint8_t>(ip_len - 20);
+    }
+    std::memcpy(f.data() + header, &seq, 4);
+    for (size_t i = header + 4; i < f.size(); ++i) f[i] = static_cast<uint8_t>(seq * 31 + i);
     return f;
   }
 

@@ -225,6 +225,22 @@ inline constexpr Field kAddrHigh = Field{0, 16};
 inline constexpr Field kAddressValid = bit(31);  // AV
 }  // namespace rah
 
+// Receive-side scaling (§7.1.2.8): MRQC selects RSS and the hashed fields, RSSRK holds the 40-byte Toeplitz
+// key (byte k in bits 8(k%4)+7:8(k%4) of RSSRK[k/4]), RETA the 128 one-byte entries (queue in bits 3:0).
+inline constexpr RegDef MRQC{.name = "MRQC", .base = 0x05818, .section = "8.2.3.7.12"};
+namespace mrqc {
+inline constexpr Field kMode = Field{0, 4};  // MRQE: 0001b = RSS only
+inline constexpr uint32_t kModeRss = 1;
+inline constexpr Field kTcpIpv4 = bit(16);
+inline constexpr Field kIpv4 = bit(17);
+inline constexpr Field kIpv6 = bit(20);
+inline constexpr Field kTcpIpv6 = bit(21);
+inline constexpr Field kUdpIpv4 = bit(22);
+inline constexpr Field kUdpIpv6 = bit(23);
+}  // namespace mrqc
+inline constexpr RegDef RETA{.name = "RETA", .base = 0x05C00, .count = 32, .section = "8.2.3.7.15"};
+inline constexpr RegDef RSSRK{.name = "RSSRK", .base = 0x05C80, .count = 10, .section = "8.2.3.7.14"};
+
 // ---------------------------------------------------------------------------------------------------------
 // Statistics (§8.2.3.23). All clear on read; 64-bit octet counters clear when the high half is read.
 inline constexpr RegDef CRCERRS{.name = "CRCERRS", .base = 0x04000, .access = Access::kRC, .section = "8.2.3.23.1"};
@@ -260,7 +276,7 @@ inline constexpr RegDef kMap[] = {
     RDRXCTL, RXCTRL, RXPBSIZE,
     HLREG0, MAXFRS, AUTOC, LINKS,
     RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE, TXPBTHRESH,
-    FCTRL, MCSTCTRL, MTA, RAL, RAH,
+    FCTRL, MCSTCTRL, MTA, RAL, RAH, MRQC, RETA, RSSRK,
     CRCERRS, ILLERRC, ERRBC, MPC, RLEC, PRC64, GPRC, BPRC, MPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RFC, RUC,
     ROC, TORL, TORH, TPR, TPT, MPTC, BPTC, QPTC,
 };
@@ -276,6 +292,7 @@ static_assert(autoc::kLinkModeSelect.mask() == 0xE000 && autoc::kPmaPmd10G.mask(
 static_assert(links::kSpeed.mask() == 0x30000000 && links::kLinkUp.mask() == 0x40000000);
 static_assert(rdrxctl::kRscFirstSize.mask() == 0x003E0000);
 static_assert(dtxmxszrq::kMaxBytesNumReq.mask() == 0xFFF);
+static_assert(mrqc::kTcpIpv4.mask() == 0x10000 && mrqc::kIpv4.mask() == 0x20000 && mrqc::kUdpIpv4.mask() == 0x400000);
 static_assert(eec::kAutoReadDone.mask() == 0x200 && rdrxctl::kDmaInitDone.mask() == 0x8);
 static_assert(fctrl::kMulticastPromisc.mask() == 0x100 && fctrl::kUnicastPromisc.mask() == 0x200 &&
               fctrl::kBroadcastAccept.mask() == 0x400);
