@@ -29,7 +29,7 @@ struct alignas(64) PktBuf {
 };
 static_assert(sizeof(PktBuf) == 64);
 
-class Mempool {
+class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on different threads
  public:
   static constexpr uint32_t kDefaultBufSize = 2048;
 

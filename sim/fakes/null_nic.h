@@ -6,6 +6,7 @@
 // Used to measure the driver alone (tools/bench) and as the base of the hostile device (hostile_nic.h).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -50,26 +51,27 @@ class NullNic : public nic::Backend {
   uint64_t now_ns() override { return 0; }
   std::string name() const override { return name_; }
 
-  // The device's rx engine, queue 0: fills every descriptor between its head and RDT.
-  uint32_t deliver_rx(uint16_t len = 60) {
+  // The device's rx engine for queue q: fills every descriptor between its head and RDT(q). Queues are
+  // independent, so one thread per queue may drive them.
+  uint32_t deliver_rx(uint16_t len = 60, uint32_t q = 0) {
     using namespace nic::ixgbe;
-    auto* ring = reinterpret_cast<nic::AdvRxDesc*>(ring_addr(RDBAL.at(0), RDBAH.at(0)));
-    const uint32_t n = regs_[RDLEN.at(0) / 4] / 16, tail = regs_[RDT.at(0) / 4];
+    auto* ring = reinterpret_cast<nic::AdvRxDesc*>(ring_addr(RDBAL.at(q), RDBAH.at(q)));
+    const uint32_t n = regs_[RDLEN.at(q) / 4] / 16, tail = regs_[RDT.at(q) / 4];
     uint32_t done = 0;
-    for (; rx_head_ != tail; rx_head_ = (rx_head_ + 1) % n, ++done) {
-      ring[rx_head_].wb.length = len;
-      ring[rx_head_].wb.status_error = nic::rxd::kStatusDD | nic::rxd::kStatusEOP;
+    for (uint32_t& head = rx_head_[q].v; head != tail; head = (head + 1) % n, ++done) {
+      ring[head].wb.length = len;
+      ring[head].wb.status_error = nic::rxd::kStatusDD | nic::rxd::kStatusEOP;
     }
     return done;
   }
-  // The device's tx engine, queue 0: completes everything up to TDT.
-  uint32_t complete_tx() {
+  // The device's tx engine for queue q: completes everything up to TDT(q).
+  uint32_t complete_tx(uint32_t q = 0) {
     using namespace nic::ixgbe;
-    auto* ring = reinterpret_cast<nic::AdvTxDesc*>(ring_addr(TDBAL.at(0), TDBAH.at(0)));
-    const uint32_t n = regs_[TDLEN.at(0) / 4] / 16, tail = regs_[TDT.at(0) / 4];
+    auto* ring = reinterpret_cast<nic::AdvTxDesc*>(ring_addr(TDBAL.at(q), TDBAH.at(q)));
+    const uint32_t n = regs_[TDLEN.at(q) / 4] / 16, tail = regs_[TDT.at(q) / 4];
     uint32_t done = 0;
-    for (; tx_head_ != tail; tx_head_ = (tx_head_ + 1) % n, ++done)
-      if (ring[tx_head_].read.cmd_type_len & nic::txd::kCmdRs) ring[tx_head_].wb.status = nic::txd::kStatusDD;
+    for (uint32_t& head = tx_head_[q].v; head != tail; head = (head + 1) % n, ++done)
+      if (ring[head].read.cmd_type_len & nic::txd::kCmdRs) ring[head].wb.status = nic::txd::kStatusDD;
     return done;
   }
 
@@ -82,7 +84,10 @@ class NullNic : public nic::Backend {
  private:
   std::string name_;
   std::vector<uint32_t> regs_;
-  uint32_t rx_head_ = 0, tx_head_ = 0;
+  struct alignas(64) Head {  // one cache line per queue: threads driving different queues share nothing
+    uint32_t v = 0;
+  };
+  std::array<Head, nic::ixgbe::kMaxQueues> rx_head_{}, tx_head_{};
   size_t live_dma_ = 0;
 };
 
