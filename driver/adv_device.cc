@@ -174,6 +174,7 @@ Health AdvDevice::recover(const char* why, bool device_lost_registers) {
     }
     // 4. The family's whole init again; rx rings are harvested and refilled, tx rings replaced.
     reinit();
+    if (irq_) irq_->set_regs(setup_msix(irq_config_));  // the reset cleared the interrupt registers
     for (TxWatch& w : tx_watch_) w = TxWatch{};
     health_.link_up = link().up;
     return Health::kRecovered;
@@ -242,6 +243,43 @@ void AdvDevice::shutdown() {
   }
   for (auto& r : rx_) r->release_all();
   for (auto& t : tx_) t->release_all();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Interrupts: the backend's eventfds (one per rx queue), the family's register programming.
+void AdvDevice::enable_interrupts(const InterruptConfig& config) {
+  if (!running_) throw Error(backend_.name() + ": enable_interrupts on a device that is shut down or dead");
+  irq_.reset();  // again: the old vectors go first
+  auto irq = std::make_unique<RxInterrupts>(backend_, rx_queues());
+  irq->set_regs(setup_msix(config));
+  irq_config_ = config;
+  irq_ = std::move(irq);
+  log(LogLevel::kInfo, "%s: MSI-X interrupts on: %u rx vectors, moderation %u us", backend_.name().c_str(),
+      rx_queues(), config.interval_us);
+}
+
+bool AdvDevice::arm_rx(uint16_t q) {
+  if (!irq_) throw Error(backend_.name() + ": arm_rx/wait_rx before enable_interrupts()");
+  if (q >= rx_.size()) throw Error(backend_.name() + ": arm_rx/wait_rx: no rx queue " + std::to_string(q));
+  if (!running_) return false;
+  irq_->arm(q);
+  return rx_[q]->has_frame();
+}
+
+void AdvDevice::disarm_rx(uint16_t q) {
+  if (!irq_ || q >= rx_.size()) return;
+  irq_->disarm(q);
+}
+
+bool AdvDevice::wait_rx(uint16_t q, uint32_t timeout_ms) {
+  if (arm_rx(q)) {
+    disarm_rx(q);
+    return true;
+  }
+  if (!running_) return false;
+  const bool fired = irq_->sleep(q, timeout_ms);
+  disarm_rx(q);
+  return fired || rx_[q]->has_frame();
 }
 
 MacAddr AdvDevice::mac() {

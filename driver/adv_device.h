@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "driver/device.h"
+#include "driver/interrupts.h"
 #include "driver/mmio.h"
 #include "driver/reg.h"
 
@@ -48,6 +49,16 @@ class AdvDevice : public Device {
   Health watchdog() final;
   DeviceHealth health() const final { return health_; }
 
+  // MSI-X rx interrupts (driver/interrupts.h): the family's setup_msix() programs the device.
+  void enable_interrupts(const InterruptConfig& config) final;
+  bool wait_rx(uint16_t queue, uint32_t timeout_ms) final;
+  bool arm_rx(uint16_t queue) final;
+  void disarm_rx(uint16_t queue) final;
+  int rx_interrupt_fd(uint16_t queue) const final { return irq_ && queue < irq_->vectors() ? irq_->fd(queue) : -1; }
+  uint64_t rx_interrupts(uint16_t queue) const final {
+    return irq_ && queue < irq_->vectors() ? irq_->taken(queue) : 0;
+  }
+
   MacAddr mac() final;  // RAL(0)/RAH(0)
   void set_mac(const MacAddr& mac) final;
   uint16_t rx_queues() const final { return static_cast<uint16_t>(rx_.size()); }
@@ -78,6 +89,13 @@ class AdvDevice : public Device {
   // without waiting for link. Throws like the constructor does. A family without one cannot recover: the
   // watchdog then reports the device dead (kDead) instead of resetting it.
   virtual void reinit() { throw Error(std::string(driver_name()) + ": recovery (re-initialization) not implemented"); }
+  // Family hook for enable_interrupts() (and again after a recovery's reset): MSI-X mode, rx queue q ->
+  // vector q for every rx queue, moderation, auto-clear; vectors left masked. Returns the EICR/EIMS/EIMC
+  // offsets. The default throws (a family without interrupts).
+  virtual IrqRegs setup_msix(const InterruptConfig& config) {
+    (void)config;
+    throw Error(std::string(driver_name()) + ": MSI-X interrupts not implemented for this family");
+  }
   // Families call it first thing in read_stats(): counters saved before a recovery's reset.
   void add_saved_stats(DeviceStats& s);
 
@@ -91,6 +109,8 @@ class AdvDevice : public Device {
   std::vector<std::unique_ptr<RxRing>> rx_;
   std::vector<std::unique_ptr<TxRing>> tx_;
   bool running_ = true;
+  std::unique_ptr<RxInterrupts> irq_;  // set by enable_interrupts()
+  InterruptConfig irq_config_;
 
   // Watchdog state.
   Health recover(const char* why, bool device_lost_registers);

@@ -50,6 +50,13 @@ struct DeviceConfig {
   uint32_t tx_hang_timeout_ms = 1000;
 };
 
+// Device::enable_interrupts(): MSI-X, one vector per rx queue (rx queue q -> vector q).
+struct InterruptConfig {
+  // Interrupt moderation (EITR): at least this many microseconds between two interrupts of one vector.
+  // 0 = none. The 82599 counts in 2.048 us units (up to 1046 us), the 82576 in 1 us units (up to 8191 us).
+  uint32_t interval_us = 100;
+};
+
 // What Device::watchdog() found.
 enum class Health {
   kOk,         // running, link up
@@ -97,6 +104,23 @@ class Device {
   // the rings go back to their pools and are counted in health()). Families without one report kOk.
   virtual Health watchdog() { return Health::kOk; }
   virtual DeviceHealth health() const { return {}; }
+
+  // --- Interrupts (MSI-X through the backend's eventfds). Families without them throw nic::Error from
+  // enable_interrupts() and wait_rx(). After enable_interrupts() every rx queue's vector is masked except
+  // while the app waits for it, so a queue that is being polled raises no interrupts at all.
+  virtual void enable_interrupts(const InterruptConfig& config);
+  // Blocks until rx queue `queue` has a frame or its interrupt fired (true), or `timeout_ms` passed or a
+  // signal arrived (false). Returns true at once when a frame is already waiting. Clears the queue's cause,
+  // unmasks its vector, sleeps in poll(2) on the eventfd, masks the vector again and consumes the eventfd.
+  virtual bool wait_rx(uint16_t queue, uint32_t timeout_ms);
+  // The same in pieces, to wait on several queues or devices in one poll(2): arm_rx() clears the cause and
+  // unmasks the vector and returns true when a frame already waits (then do not sleep); poll
+  // rx_interrupt_fd() for POLLIN; disarm_rx() masks the vector again and consumes the eventfd.
+  virtual bool arm_rx(uint16_t queue);
+  virtual void disarm_rx(uint16_t queue);
+  virtual int rx_interrupt_fd(uint16_t queue) const { return (void)queue, -1; }
+  // Interrupts taken on rx queue `queue` (eventfd counts consumed) since enable_interrupts().
+  virtual uint64_t rx_interrupts(uint16_t queue) const { return (void)queue, 0; }
   virtual LinkStatus link() = 0;
   virtual MacAddr mac() = 0;
   virtual void set_mac(const MacAddr& mac) = 0;

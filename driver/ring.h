@@ -85,7 +85,7 @@ struct RingStats {
 };
 
 template <class Format>
-class BasicRxRing {
+class alignas(64) BasicRxRing {  // own cache lines: queues driven by different threads share nothing
  public:
   using Desc = typename Format::Desc;
   static_assert(sizeof(Desc) == 16, "ring geometry assumes 16-byte descriptors");
@@ -106,6 +106,8 @@ class BasicRxRing {
 
   // Receives up to out.size() frames. Entries of `out` must be empty. One tail write if anything arrived.
   size_t rx_batch(std::span<Packet> out);
+  // True when the next descriptor holds a completed frame (DD set): rx_batch() would return something.
+  bool has_frame() const { return Format::status(desc_[next_]) & Format::kDone; }
 
   // Returns every posted buffer to the pool (the device must no longer be using the ring).
   void release_all();
@@ -127,7 +129,7 @@ class BasicRxRing {
 };
 
 template <class Format>
-class BasicTxRing {
+class alignas(64) BasicTxRing {
  public:
   using Desc = typename Format::Desc;
   static_assert(sizeof(Desc) == 16, "ring geometry assumes 16-byte descriptors");

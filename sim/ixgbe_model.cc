@@ -137,6 +137,7 @@ uint32_t Ixgbe82599::read32(uint32_t offset) {
     case Access::kWO:
       return 0;
     case Access::kRW1C:  // EICR also clears on read while GPIE.OCD = 0
+      clear_causes(cell);
       cell = 0;
       break;
     default:
@@ -194,6 +195,7 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
           if (value & (1u << v)) raise(static_cast<int>(v));
       return;
     case Access::kRW1C:
+      if (is(d, EICR)) clear_causes(value & cell);
       cell &= ~value;
       return;
     case Access::kRW:
@@ -543,7 +545,21 @@ void Ixgbe82599::try_fire(uint32_t v) {
   ++x.fired;
   const uint32_t eitr = r(EITR.at(v));
   x.next_ok = now + ((eitr >> 3) & 0x1FF) * world_.params().itr_unit_ns;  // ITR_INTERVAL, bits 11:3
+  // MSI-X mode (§7.3.1.3): the message auto-clears the vector's EICR bit if EIAC has it, and auto-masks it
+  // (EIMS bit cleared) if GPIE.EIAME is set and EIAM has it.
+  const uint32_t gpie = r(GPIE.at());
+  if (gpie & gpie::kMsixMode.mask()) {
+    r(EICR.at()) &= ~(r(EIAC.at()) & (1u << v));
+    if (gpie & gpie::kEiame.mask()) r(EIMS.at()) &= ~(r(EIAM.at()) & (1u << v));
+  }
   if (on_interrupt) on_interrupt(v, now);
+}
+
+// Causes software cleared in EICR (write 1 to clear, or the read) are no longer pending: unmasking the vector
+// later does not fire for them.
+void Ixgbe82599::clear_causes(uint32_t bits) {
+  for (uint32_t v = 0; v < kVectors; ++v)
+    if (bits & (1u << v)) vec_[v].pending = false;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -213,6 +213,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   int tx_vector(uint32_t q) const;
   void raise(int vector);
   void try_fire(uint32_t v);
+  void clear_causes(uint32_t eicr_bits);
   // rx
   void on_loopback(Bytes&& frame, uint64_t t);
   void ingress(Bytes&& frame);

@@ -1,5 +1,9 @@
 #include "sim/sim_backend.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -18,6 +22,7 @@ SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world,
 }
 
 SimNic::~SimNic() {
+  disable_msix();
   for (auto& [iova, r] : regions_) {
     world_.iommu().unmap(iova);
     std::free(r.virt);
@@ -32,6 +37,39 @@ void SimNic::delay_us(uint32_t us) {
     return;
   }
   while (world_.now() < until && world_.threaded()) std::this_thread::sleep_for(std::chrono::microseconds(10));
+}
+
+std::vector<int> SimNic::enable_msix(uint32_t vectors) {
+  if (vectors == 0 || vectors > Ixgbe82599::kVectors)
+    throw nic::Error(name() + ": enable_msix(" + std::to_string(vectors) + "): the model has 1.." +
+                     std::to_string(Ixgbe82599::kVectors) + " MSI-X vectors");
+  disable_msix();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < vectors; ++i) {
+    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) {
+      const int err = errno;
+      for (int f : fds) ::close(f);
+      throw nic::Error(name() + ": eventfd(): " + std::strerror(err));
+    }
+    fds.push_back(fd);
+  }
+  std::lock_guard lock(world_.mutex());
+  msix_fds_ = fds;
+  // Runs inside the model, under the world's lock (as every change of msix_fds_ is).
+  device_.on_interrupt = [this](uint32_t vector, uint64_t) {
+    if (vector >= msix_fds_.size()) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(msix_fds_[vector], &one, sizeof one);  // EAGAIN only at 2^64-2
+  };
+  return fds;
+}
+
+void SimNic::disable_msix() {
+  std::lock_guard lock(world_.mutex());
+  device_.on_interrupt = nullptr;
+  for (int fd : msix_fds_) ::close(fd);
+  msix_fds_.clear();
 }
 
 nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "driver/backend.h"
 #include "sim/iommu.h"
@@ -46,13 +47,18 @@ class SimNic final : public nic::Backend {
   // Deterministic mode: the delay is virtual time passing. Threaded mode: wait for the device thread's clock.
   void delay_us(uint32_t us) override;
   uint64_t now_ns() override { return world_.now(); }
+  // MSI-X: one eventfd per vector (at most Ixgbe82599::kVectors), written from the model's interrupt hook
+  // (Ixgbe82599::on_interrupt) whenever a vector fires: by the device thread or by whoever runs the world.
+  std::vector<int> enable_msix(uint32_t vectors) override;
+  void disable_msix() override;
   std::string name() const override { return device_.config().name; }
 
  private:
   World& world_;
   Ixgbe82599 device_;
   std::array<uint8_t, 256> config_{};
-  std::map<uint64_t, nic::DmaRegion> regions_;  // what this port allocated, by IOVA
+  std::map<uint64_t, nic::DmaRegion> regions_;
+  std::vector<int> msix_fds_;  // eventfds, vector order  // what this port allocated, by IOVA
 };
 
 }  // namespace sim

@@ -186,6 +186,18 @@ TEST_F(E1000e, InitFollowsTheContract) {
             0u);
 }
 
+TEST_F(E1000e, InterruptsAreAClearError) {
+  auto dev = nic::open_device(fake, cfg);
+  try {
+    dev->enable_interrupts(nic::InterruptConfig{});
+    FAIL() << "expected nic::Error";
+  } catch (const nic::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not implemented"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(dev->wait_rx(0, 0), nic::Error);
+  EXPECT_EQ(dev->rx_interrupt_fd(0), -1);
+}
+
 TEST_F(E1000e, LoopbackSetsMacLoopbackAndForcesGigabit) {
   cfg.loopback = true;
   auto dev = nic::open_device(fake, cfg);

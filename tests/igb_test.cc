@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <vector>
@@ -195,6 +198,91 @@ TEST_F(Igb, TeardownStopsDmaAndFreesEverything) {
   EXPECT_EQ(fake.regs[RCTL.at()] & rctl::kEnable.mask(), 0u);
   EXPECT_EQ(fake.regs[RXDCTL.at(0)] & xdctl::kEnable.mask(), 0u);
   EXPECT_EQ(fake.live_dma, 0u);
+}
+
+// --- MSI-X: GPIE, IVAR0, EITR, EIAC/EIAM, EIMS/EIMC programming against the fake register file.
+class FakeMsix82576 : public Fake82576 {
+ public:
+  std::vector<int> fds;
+  int enables = 0, disables = 0;
+  std::vector<int> enable_msix(uint32_t vectors) override {
+    ++enables;
+    for (uint32_t i = 0; i < vectors; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    return fds;
+  }
+  void disable_msix() override {
+    ++disables;
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  ~FakeMsix82576() override { disable_msix(); }
+};
+
+class IgbMsix : public ::testing::Test {
+ protected:
+  IgbMsix() { nic::set_log_level(nic::LogLevel::kError); }
+  FakeMsix82576 fake;
+  nic::DeviceConfig cfg{.rx_queues = 4, .tx_queues = 1};
+};
+
+TEST_F(IgbMsix, ProgramsGpieIvarEitrAndLeavesVectorsMasked) {
+  auto dev = nic::open_device(fake, cfg);
+  const size_t before = fake.writes.size();
+  dev->enable_interrupts(nic::InterruptConfig{.interval_us = 250});
+  EXPECT_EQ(fake.enables, 1);
+  ASSERT_EQ(fake.fds.size(), 4u);
+  const uint32_t gpie = fake.regs[GPIE.at()];
+  EXPECT_EQ(gpie & 0x10u, 0x10u) << "Multiple_MSIX (GPIE bit 4)";
+  EXPECT_EQ(gpie & 0xC0000000u, 0xC0000000u) << "EIAME (bit 30) and PBA_support (bit 31)";
+  for (uint32_t q = 0; q < 4; ++q) {
+    // 82576 layout: rx queue q (< 8) in byte 0 of IVAR0[q]: valid bit 7, vector q.
+    EXPECT_EQ(fake.regs[0x1700 + 4 * q] & 0xFFu, 0x80u | q) << "IVAR0[" << q << "]";
+    EXPECT_EQ(fake.regs[0x1680 + 4 * q], 250u << 2 | 0x80000000u) << "EITR[" << q << "]: 1 us units in bits 14:2, CNT_IGNR";
+  }
+  EXPECT_EQ(fake.regs[0x1700 + 4 * 4], 0u) << "no entry for a queue that does not exist";
+  EXPECT_EQ(fake.regs[EIAC.at()] & 0xFu, 0xFu) << "auto-clear of the four rx vectors";
+  EXPECT_EQ(fake.regs[EIAM.at()] & 0xFu, 0xFu) << "auto-mask of the four rx vectors";
+  EXPECT_GE(fake.find(EIMC.at(), 0xFu, 0xFu, static_cast<long>(before)), 0) << "vectors masked";
+  EXPECT_LT(fake.find(EIMS.at(), 0, 0, static_cast<long>(before)), 0) << "no vector unmasked before wait_rx";
+  const long gpie_at = fake.find(GPIE.at(), 0x10, 0x10, static_cast<long>(before));
+  const long ivar_at = fake.find(0x1700, 0xFF, 0x80, static_cast<long>(before));
+  EXPECT_TRUE(gpie_at >= 0 && ivar_at > gpie_at) << "MSI-X mode before the IVAR mapping";
+  // The offsets are the 82576's, not the 82599's.
+  EXPECT_EQ(GPIE.at(), 0x1514u);
+  EXPECT_EQ(EIMS.at(), 0x1524u);
+  EXPECT_EQ(EITR.at(3), 0x168Cu);
+}
+
+TEST_F(IgbMsix, WaitRxClearsCauseUnmasksSleepsAndMasksAgain) {
+  auto dev = nic::open_device(fake, cfg);
+  dev->enable_interrupts(nic::InterruptConfig{});
+  size_t from = fake.writes.size();
+  EXPECT_FALSE(dev->wait_rx(2, 0));  // nothing received, nothing fired: times out at once
+  const long clear = fake.find(EICR.at(), ~0u, 0x4u, static_cast<long>(from));
+  const long unmask = fake.find(EIMS.at(), ~0u, 0x4u, static_cast<long>(from));
+  const long mask = fake.find(EIMC.at(), ~0u, 0x4u, static_cast<long>(from));
+  EXPECT_TRUE(clear >= 0 && unmask > clear && mask > unmask) << "EICR (W1C), EIMS, then EIMC for vector 2 only";
+  // The "kernel" signals vector 2: wait_rx returns true and counts it.
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(fake.fds[2], &one, sizeof one), 8);
+  EXPECT_TRUE(dev->wait_rx(2, 1000));
+  EXPECT_EQ(dev->rx_interrupts(2), 1u);
+  EXPECT_EQ(dev->rx_interrupts(0), 0u);
+  EXPECT_EQ(dev->rx_interrupt_fd(2), fake.fds[2]);
+  EXPECT_THROW(dev->wait_rx(4, 0), nic::Error) << "no such queue";
+}
+
+TEST_F(IgbMsix, ErrorsAndTeardown) {
+  {
+    auto dev = nic::open_device(fake, cfg);
+    EXPECT_THROW(dev->wait_rx(0, 0), nic::Error) << "before enable_interrupts";
+    EXPECT_THROW(dev->enable_interrupts(nic::InterruptConfig{.interval_us = 8192}), nic::Error);
+    EXPECT_EQ(fake.disables, 1) << "a failed enable gives the vectors back";
+    dev->enable_interrupts(nic::InterruptConfig{.interval_us = 8191});
+    EXPECT_EQ(fake.regs[EITR.at(0)] & 0x7FFCu, 8191u << 2);
+  }
+  EXPECT_EQ(fake.disables, 2) << "the device's destruction turns MSI-X off";
+  EXPECT_TRUE(fake.fds.empty());
 }
 
 TEST(IgbIds, SupportedDevices) {

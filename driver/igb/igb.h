@@ -29,6 +29,7 @@ class IgbDevice final : public AdvDevice {
   void init_rx();
   void init_tx();
   void stop_dma() override;
+  IrqRegs setup_msix(const InterruptConfig& config) override;  // msix.cc
 };
 
 }  // namespace nic::igb

@@ -34,6 +34,29 @@ inline constexpr RegDef EICS{.name = "EICS", .base = 0x01520, .access = Access::
 inline constexpr RegDef EIMS{.name = "EIMS", .base = 0x01524, .section = kSrc};
 inline constexpr RegDef EIMC{.name = "EIMC", .base = 0x01528, .access = Access::kWO, .section = kSrc};
 inline constexpr RegDef EICR{.name = "EICR", .base = 0x01580, .access = Access::kRW1C, .section = kSrc};
+inline constexpr RegDef GPIE{.name = "GPIE", .base = 0x01514, .section = kSrc};
+inline constexpr RegDef EIAC{.name = "EIAC", .base = 0x0152C, .section = kSrc};
+inline constexpr RegDef EIAM{.name = "EIAM", .base = 0x01530, .section = kSrc};
+inline constexpr RegDef EITR{.name = "EITR", .base = 0x01680, .count = 25, .section = kSrc};
+// IVAR0[n], n = 0..7 (QEMU hw/net/igb_regs.h igb_ivar_entry_rx/tx): byte 0 = rx queue n, byte 1 = tx queue n,
+// byte 2 = rx queue n + 8, byte 3 = tx queue n + 8.
+inline constexpr RegDef IVAR0{.name = "IVAR0", .base = 0x01700, .count = 8, .section = kSrc};
+inline constexpr RegDef IVAR_MISC{.name = "IVAR_MISC", .base = 0x01740, .section = kSrc};
+namespace gpie {
+inline constexpr Field kMsixMode = bit(4);     // Multiple_MSIX
+inline constexpr Field kEiame = bit(30);       // EIAM auto-masks on the MSI-X message
+inline constexpr Field kPbaSupport = bit(31);  // PBA_support
+}  // namespace gpie
+namespace ivar {
+inline constexpr Field kVector = Field{0, 5};  // within one byte entry: the MSI-X vector (0..24)
+inline constexpr Field kValid = bit(7);
+inline constexpr uint32_t rx_index(uint32_t q) { return q % 8; }
+inline constexpr uint32_t rx_shift(uint32_t q) { return q < 8 ? 0 : 16; }
+}  // namespace ivar
+namespace eitr {
+inline constexpr Field kInterval = Field{2, 13};  // bits 14:2, 1 us units
+inline constexpr Field kCounterIgnore = bit(31);  // CNT_IGNR: the write leaves the running counter alone
+}  // namespace eitr
 
 // Receive
 inline constexpr RegDef RDBAL{.name = "RDBAL", .base = 0x0C000, .count = kMaxQueues, .stride = kQ, .section = kSrc};
@@ -71,6 +94,7 @@ inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x0E028, .count = kMaxQ
 
 inline constexpr RegDef kMap[] = {
     CTRL, STATUS, EECD, CTRL_EXT, MDIC, ICR, IMS, IMC, EICS, EIMS, EIMC, EICR,
+    GPIE, EIAC, EIAM, EITR, IVAR0, IVAR_MISC,
     RCTL, RDBAL, RDBAH, RDLEN, SRRCTL, RDH, RDT, RXDCTL, RQDPC,
     TCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
     MTA, RAL, RAH,
@@ -82,5 +106,6 @@ static_assert(rctl::kStripCrc.mask() == 0x04000000 && rctl::kBroadcastAccept.mas
 static_assert(rctl::kLoopbackMode.make(rctl::kLoopbackMac) == 0x40);
 static_assert(mdic::kReady.mask() == 0x10000000 && mdic::kOp.make(mdic::kOpRead) == 0x08000000);
 static_assert(xdctl::kEnable.mask() == 0x02000000);
+static_assert(gpie::kMsixMode.mask() == 0x10 && eitr::kInterval.mask() == 0x7FFC && EITR.at(24) == 0x016E0);
 
 }  // namespace nic::igb

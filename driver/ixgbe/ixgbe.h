@@ -32,6 +32,7 @@ class IxgbeDevice final : public AdvDevice {
   void init_rss();             // §7.1.2.8
   void init_tx();              // §4.6.8
   void stop_dma() override;
+  IrqRegs setup_msix(const InterruptConfig& config) override;  // msix.cc
 };
 
 }  // namespace nic::ixgbe

@@ -69,6 +69,23 @@ inline constexpr Field kLinkStatusChange = bit(20);  // LSC
 // Bit 31 is reserved: EIMC writes use this mask (ixy.rs correction of ixy's 0xFFFFFFFF).
 inline constexpr uint32_t kAllCauses = 0x7FFFFFFF;
 }  // namespace eicr
+namespace gpie {
+inline constexpr Field kMsixMode = bit(4);      // Multiple_MSIX: EICR bits are MSI-X vectors
+inline constexpr Field kOtherClearDisable = bit(5);  // OCD
+inline constexpr Field kEiame = bit(30);        // EIAM auto-masks on the MSI-X message
+inline constexpr Field kPbaSupport = bit(31);   // PBA_support: MSI-X pending bits in the PBA
+}  // namespace gpie
+namespace ivar {  // IVAR[n]: rx queue 2n (7:0), tx queue 2n (15:8), rx queue 2n+1 (23:16), tx queue 2n+1 (31:24)
+inline constexpr Field kAlloc = Field{0, 6};     // INT_ALLOC: the MSI-X vector, within one entry
+inline constexpr Field kAllocValid = bit(7);     // INT_ALLOC_VAL, within one entry
+inline constexpr uint32_t rx_shift(uint32_t q) { return (q % 2) * 16; }
+inline constexpr uint32_t tx_shift(uint32_t q) { return (q % 2) * 16 + 8; }
+}  // namespace ivar
+namespace eitr {
+inline constexpr Field kInterval = Field{3, 9};  // ITR_INTERVAL, 2.048 us units (sim/params.h itr_unit_ns)
+inline constexpr uint32_t kUnitNs = 2048;
+inline constexpr Field kCounterWriteDisable = bit(31);  // CNT_WDIS
+}  // namespace eitr
 
 // ---------------------------------------------------------------------------------------------------------
 // Receive queues (§8.2.3.8), low range n = 0..63 at 0x01000 + 0x40 n

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/vfio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -185,6 +186,7 @@ void VfioBackend::open_device() {
 }
 
 VfioBackend::~VfioBackend() {
+  disable_msix();  // before the device fd closes (closing it would also release the vectors)
   std::lock_guard<std::mutex> lock(dma_mu_);
   for (auto& [virt, block] : dma_) unmap_dma(block.iova, block.memory.size());
   dma_.clear();  // munmaps; then BAR0, device, group and container go in member order
@@ -283,6 +285,67 @@ void VfioBackend::config_write(uint32_t offset, uint32_t value, int width) {
 PciId VfioBackend::identity() {
   return {static_cast<uint16_t>(config_read(pci::kVendorId, 2)), static_cast<uint16_t>(config_read(pci::kDeviceId, 2)),
           config_read(pci::kClassRev, 4) >> 8};
+}
+
+// --- Interrupts (Documentation/driver-api/vfio.rst, VFIO_DEVICE_GET_IRQ_INFO / VFIO_DEVICE_SET_IRQS):
+// MSI-X is IRQ index VFIO_PCI_MSIX_IRQ_INDEX; SET_IRQS with DATA_EVENTFD | ACTION_TRIGGER hands the kernel
+// one eventfd per vector (vfio-pci enables MSI-X on the device and signals the eventfd from its handler).
+std::vector<int> VfioBackend::enable_msix(uint32_t vectors) {
+  if (vectors == 0) throw Error(name() + ": enable_msix(0): at least one vector is needed");
+  disable_msix();
+  vfio_irq_info info{};
+  info.argsz = sizeof info;
+  info.index = VFIO_PCI_MSIX_IRQ_INDEX;
+  if (::ioctl(device_.get(), VFIO_DEVICE_GET_IRQ_INFO, &info) != 0)
+    throw Error(name() + ": VFIO_DEVICE_GET_IRQ_INFO(MSI-X) failed: " + errno_str(errno));
+  if (info.count == 0)
+    throw Error(name() + ": the device has no MSI-X capability (VFIO reports 0 MSI-X vectors); poll instead");
+  if (!(info.flags & VFIO_IRQ_INFO_EVENTFD))
+    throw Error(name() + ": VFIO cannot signal this device's MSI-X vectors through eventfds");
+  if (vectors > info.count)
+    throw Error(name() + ": " + std::to_string(vectors) + " MSI-X vectors wanted, the device has " +
+                std::to_string(info.count));
+
+  std::vector<Fd> fds;
+  for (uint32_t i = 0; i < vectors; ++i) {
+    Fd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!fd.valid()) throw Error(name() + ": eventfd() for MSI-X vector " + std::to_string(i) + ": " + errno_str(errno));
+    fds.push_back(std::move(fd));
+  }
+  std::vector<uint8_t> buf(sizeof(vfio_irq_set) + sizeof(int32_t) * vectors);
+  auto* set = reinterpret_cast<vfio_irq_set*>(buf.data());
+  set->argsz = static_cast<uint32_t>(buf.size());
+  set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+  set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+  set->start = 0;
+  set->count = vectors;
+  for (uint32_t i = 0; i < vectors; ++i) {
+    const int32_t fd = fds[i].get();
+    std::memcpy(set->data + i * sizeof(int32_t), &fd, sizeof fd);
+  }
+  if (::ioctl(device_.get(), VFIO_DEVICE_SET_IRQS, set) != 0) {
+    const int err = errno;
+    throw Error(name() + ": VFIO_DEVICE_SET_IRQS(MSI-X, " + std::to_string(vectors) + " eventfds) failed: " +
+                errno_str(err) + (err == EINVAL ? " (is another interrupt mode, INTx or MSI, still enabled?)" : ""));
+  }
+  msix_fds_ = std::move(fds);
+  std::vector<int> out;
+  for (const Fd& fd : msix_fds_) out.push_back(fd.get());
+  log(LogLevel::kInfo, "%s: MSI-X on, %u of %u vectors signalled through eventfds", name().c_str(), vectors, info.count);
+  return out;
+}
+
+void VfioBackend::disable_msix() {
+  if (msix_fds_.empty()) return;
+  vfio_irq_set set{};
+  set.argsz = sizeof set;
+  set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;  // count 0: MSI-X off, every trigger gone
+  set.index = VFIO_PCI_MSIX_IRQ_INDEX;
+  set.start = 0;
+  set.count = 0;
+  if (::ioctl(device_.get(), VFIO_DEVICE_SET_IRQS, &set) != 0)
+    log(LogLevel::kWarn, "%s: VFIO_DEVICE_SET_IRQS(MSI-X off) failed: %s", name().c_str(), std::strerror(errno));
+  msix_fds_.clear();  // closes the eventfds
 }
 
 // --- Time.

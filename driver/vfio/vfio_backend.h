@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "driver/backend.h"
 #include "driver/vfio/hugepage.h"
@@ -55,6 +56,12 @@ class VfioBackend final : public Backend {
 
   void delay_us(uint32_t us) override;
   uint64_t now_ns() override;
+
+  // MSI-X through VFIO_DEVICE_SET_IRQS: one eventfd per vector, written by the kernel's vfio-pci handler.
+  // Enabling again replaces the previous set; disable_msix() (and destruction) turns MSI-X off, closes them.
+  std::vector<int> enable_msix(uint32_t vectors) override;
+  void disable_msix() override;
+
   std::string name() const override { return "vfio:" + addr_; }
 
   int iommu_group() const { return group_number_; }
@@ -89,6 +96,8 @@ class VfioBackend final : public Backend {
   uint64_t config_offset_ = 0;
   uint64_t config_size_ = 0;
   BarMapping bar0_;
+
+  std::vector<Fd> msix_fds_;  // eventfds handed to VFIO_DEVICE_SET_IRQS (MSI-X), vector order
 
   std::mutex dma_mu_;
   IovaSpace iova_;

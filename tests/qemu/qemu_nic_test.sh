@@ -11,6 +11,8 @@
 set -uo pipefail
 
 COUNT=4000  # < fwd's rx ring (guest_commands.sh)
+IRQ_COUNT=2000  # igb: frames through `fwd --interrupts` (MSI-X via VFIO eventfds)
+MAC1_IRQ=52:54:00:4e:49:11 MAC1_IRQ_FWD=52:55:00:4e:49:11  # that run's flow
 MAC0=52:54:00:4e:49:00 MAC1=52:54:00:4e:49:01 MAC1_FWD=52:55:00:4e:49:01  # fwd increments dst MAC byte 1
 cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
 [ $# -eq 8 ] || { echo "usage: qemu_nic_test.sh igb|e1000e selftest pktgen fwd nicsetup build_guest.sh run_vm.sh guest_commands.sh"; exit 2; }
@@ -39,7 +41,7 @@ command -v tshark >/dev/null || fatal "tshark is not installed"
 
 out="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d)}"
 echo "VM logs and captures: $out"
-{ echo "COUNT=$COUNT"; cat "$commands"; } >"$out/commands.sh"
+{ echo "COUNT=$COUNT IRQ_COUNT=$IRQ_COUNT NIC=$nic"; cat "$commands"; } >"$out/commands.sh"
 "$build_guest" "$out/initramfs.cpio.gz" "$out/commands.sh" "${bins[@]}" || fatal "ci/qemu/build_guest.sh failed"
 start=$SECONDS
 "$run_vm" --nic "$nic" --timeout 170 "$out" "$out/initramfs.cpio.gz"
@@ -63,6 +65,15 @@ check "fwd forwarded ${fwded:-?} of $COUNT frames" [ "${fwded:-x}" = "$COUNT" ]
 check "port 1 device counters: rx $(field rx "$fw_total"), tx $(field tx "$fw_total") packets (fwd: ${fwded:-?})" \
   [ "$(field rx "$fw_total")/$(field tx "$fw_total")" = "${fwded:-x}/${fwded:-x}" ]
 check "port 1 dropped nothing" [ "$(grep -oE '\([0-9]+ dropped' <<<"$fw_total" | grep -oE '[0-9]+')" = 0 ]
+if [ "$nic" = igb ]; then  # fwd --interrupts: MSI-X through VFIO, eventfds, QEMU's igb behind the vIOMMU
+  irq_sent=$(grep -a '^irq: sent [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+  irq_fwded=$(grep -a '^irq: forwarded [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+  irq_taken=$(grep -a '^irq: interrupts: [0-9]* taken' "$log" | grep -oE '[0-9]+' | head -1)
+  grep -a '^irq: \[irq\]' "$log" | sed 's/^irq: /    /'
+  check "fwd --interrupts: pktgen sent ${irq_sent:-?}, fwd forwarded ${irq_fwded:-?} of $IRQ_COUNT frames" \
+    [ "${irq_sent:-x}/${irq_fwded:-x}" = "$IRQ_COUNT/$IRQ_COUNT" ]
+  check "fwd --interrupts took ${irq_taken:-?} MSI-X interrupts (> 0)" [ "${irq_taken:-0}" -gt 0 ]
+fi
 
 # --- The wire, as QEMU saw it. Every frame of a flow must be pktgen's template with sequence 0, 1, 2, ...
 # FLOW: frames in PCAP from SRC to DST; prints the number of frames, then complains about any bad one.
@@ -82,7 +93,8 @@ echo "=== captures (tshark)"
 for spec in "port0.pcap $MAC0 $MAC1 ${sent:-x} pktgen's frames leaving port 0" \
             "port1.pcap $MAC0 $MAC1 ${sent:-x} pktgen's frames arriving at port 1" \
             "port1.pcap $MAC0 $MAC1_FWD ${fwded:-x} fwd's frames leaving port 1" \
-            "port0.pcap $MAC0 $MAC1_FWD ${fwded:-x} fwd's frames arriving at port 0"; do
+            "port0.pcap $MAC0 $MAC1_FWD ${fwded:-x} fwd's frames arriving at port 0" \
+            ${irq_fwded:+"port0.pcap $MAC0 $MAC1_IRQ_FWD $irq_fwded fwd --interrupts' frames arriving at port 0"}; do
   read -r pcap src dst want what <<<"$spec"
   n=$(flow_check "$out/$pcap" "$src" "$dst") && ok=yes || ok=no
   check "$pcap: $n $what (want $want), all well-formed Ethernet/IPv4/UDP, in sequence" [ "$ok/$n" = "yes/$want" ]
