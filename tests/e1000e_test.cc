@@ -15,79 +15,37 @@
 #include "driver/e1000e/e1000e.h"
 #include "driver/e1000e/regs.h"
 #include "driver/log.h"
+#include "tests/fake_e1000.h"
 
 namespace {
 
 using namespace nic::e1000e;
 
-class Fake82574 : public nic::Backend {
+// The 82574's additions to the common fake: NVM auto-read and EERD word reads, and the device side of
+// queue 0 (extended rx write-backs, legacy tx completion).
+class Fake82574 : public testbed::FakeE1000 {
  public:
-  std::map<uint32_t, uint32_t> regs;
-  std::map<uint32_t, uint16_t> phy{{phy::kControl, 0x1140}, {phy::kStatus, 0x796D}};
+  Fake82574() : FakeE1000(0x10D3, "fake-82574", {}) {}
   std::vector<uint16_t> nvm{0x5302, 0x4d49, 0x0100};  // 02:53:49:4d:00:01
-  std::vector<std::pair<uint32_t, uint32_t>> writes;
-  bool mdic_error = false, mdic_stuck = false, link_up = true, auto_read = true, eerd_stuck = false;
-  bool mac_loaded = true;  // RAL/RAH(0) valid after reset (the NVM auto-read loaded them)
-  size_t live_dma = 0;
+  bool auto_read = true, eerd_stuck = false;
   uint32_t rx_head = 0, tx_head = 0;
 
-  uint32_t read32(uint32_t off) override {
-    if (off == CTRL.at()) return regs[off] & ~ctrl::kReset.mask();  // reset completes at once
-    if (off == EECD.at()) return eecd::kPresent.mask() | (auto_read ? eecd::kAutoReadDone.mask() : 0);
-    if (off == STATUS.at()) {
-      uint32_t s = link_up ? status::kLinkUp.mask() | status::kFullDuplex.mask() | status::kSpeed.make(2) : 0;
-      if (!(regs[CTRL.at()] & ctrl::kGioMasterDisable.mask())) s |= status::kGioMasterEnable.mask();
-      return s;
-    }
-    if (off == MDIC.at()) return mdic_stuck ? regs[off] & ~mdic::kReady.mask() : regs[off];
-    if (mac_loaded && off == RAL.at(0) && !regs.count(off)) return 0x4d495302;
-    if (mac_loaded && off == RAH.at(0) && !regs.count(off)) return 0x80000100;
-    const uint32_t v = regs[off];
-    if (off == GPRC.at() || off == GPTC.at() || off == MPC.at() || off == CRCERRS.at()) regs[off] = 0;
-    return v;
+ protected:
+  bool family_read(uint32_t off, uint32_t& v) override {
+    if (off != EECD.at()) return false;
+    v = eecd::kPresent.mask() | (auto_read ? eecd::kAutoReadDone.mask() : 0);
+    return true;
   }
-  void write32(uint32_t off, uint32_t v) override {
-    writes.emplace_back(off, v);
-    if (off == MDIC.at()) {
-      const uint32_t reg = mdic::kRegAddr.get(v);
-      uint32_t result = v | mdic::kReady.mask();
-      if (mdic_error || mdic::kPhyAddr.get(v) != mdic::kInternalPhy) result |= mdic::kError.mask();
-      else if (mdic::kOp.get(v) == mdic::kOpWrite) phy[reg] = static_cast<uint16_t>(mdic::kData.get(v));
-      else result = mdic::kData.set(result, phy[reg]);
-      regs[off] = result;
-      return;
-    }
-    if (off == EERD.at()) {
-      const uint32_t word = eerd::kAddr.get(v);
-      regs[off] = eerd::kAddr.make(word);
-      if (!eerd_stuck && (v & eerd::kStart.mask()) && word < nvm.size())
-        regs[off] |= eerd::kDone.mask() | eerd::kData.make(nvm[word]);
-      return;
-    }
-    regs[off] = v;
+  bool family_write(uint32_t off, uint32_t v) override {
+    if (off != EERD.at()) return false;
+    const uint32_t word = eerd::kAddr.get(v);
+    regs[off] = eerd::kAddr.make(word);
+    if (!eerd_stuck && (v & eerd::kStart.mask()) && word < nvm.size())
+      regs[off] |= eerd::kDone.mask() | eerd::kData.make(nvm[word]);
+    return true;
   }
-  nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
-    const size_t size = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, size);
-    ++live_dma;
-    return {p, reinterpret_cast<uint64_t>(p), size};
-  }
-  void dma_free(const nic::DmaRegion& r) override {
-    std::free(r.virt);
-    --live_dma;
-  }
-  uint32_t config_read(uint32_t off, int) override {
-    if (off == nic::pci::kVendorId) return 0x8086;
-    if (off == nic::pci::kDeviceId) return 0x10D3;
-    if (off == nic::pci::kClassRev) return 0x02000000;
-    return 0;
-  }
-  void config_write(uint32_t, uint32_t, int) override {}
-  nic::PciId identity() override { return {0x8086, 0x10D3, 0x020000}; }
-  void delay_us(uint32_t us) override { now_ += us * 1000ull; }
-  uint64_t now_ns() override { return now_; }
-  std::string name() const override { return "fake-82574"; }
 
+ public:
   // --- The device side of queue 0 (IOVA = host address here).
   template <class D>
   D* ring(const RegDef& bal, const RegDef& bah) {
@@ -120,15 +78,6 @@ class Fake82574 : public nic::Backend {
     return lens;
   }
 
-  // Index of the first write of `value` (masked) to `off` at or after `from`; -1 when none.
-  long find(uint32_t off, uint32_t mask, uint32_t value, long from = 0) const {
-    for (size_t i = static_cast<size_t>(from); i < writes.size(); ++i)
-      if (writes[i].first == off && (writes[i].second & mask) == value) return static_cast<long>(i);
-    return -1;
-  }
-
- private:
-  uint64_t now_ = 0;
 };
 
 class E1000e : public ::testing::Test {

@@ -15,75 +15,24 @@
 #include "driver/igb/igb.h"
 #include "driver/igb/regs.h"
 #include "driver/log.h"
+#include "tests/fake_e1000.h"
 
 namespace {
 
 using namespace nic::igb;
 
-class Fake82576 : public nic::Backend {
+// The 82576's additions to the common fake: EEPROM auto-read (optional), per-queue drop counters.
+class Fake82576 : public testbed::FakeE1000 {
  public:
-  std::map<uint32_t, uint32_t> regs;
-  std::map<uint32_t, uint16_t> phy{{phy::kControl, 0x1140}, {phy::kStatus, 0x796D}};
-  std::vector<std::pair<uint32_t, uint32_t>> writes;
-  bool mdic_error = false, mdic_stuck = false, link_up = true, eeprom = true;
-  size_t live_dma = 0;
+  Fake82576() : FakeE1000(0x10C9, "fake-82576", {RQDPC.at(0)}) {}
+  bool eeprom = true;
 
-  uint32_t read32(uint32_t off) override {
-    if (off == CTRL.at()) return regs[off] & ~ctrl::kReset.mask();  // reset completes at once
-    if (off == EECD.at()) return eeprom ? eecd::kPresent.mask() | eecd::kAutoReadDone.mask() : 0;
-    if (off == STATUS.at())
-      return link_up ? status::kLinkUp.mask() | status::kFullDuplex.mask() | status::kSpeed.make(2) : 0;
-    if (off == MDIC.at()) return mdic_stuck ? regs[off] & ~mdic::kReady.mask() : regs[off];
-    if (off == RAL.at(0)) return 0x4d495302;  // 02:53:49:4d
-    if (off == RAH.at(0)) return 0x80000100;  // :00:01, AV
-    const uint32_t v = regs[off];
-    if (off == GPRC.at() || off == GPTC.at() || off == MPC.at() || off == RQDPC.at(0)) regs[off] = 0;  // clear on read
-    return v;
+ protected:
+  bool family_read(uint32_t off, uint32_t& v) override {
+    if (off != EECD.at()) return false;
+    v = eeprom ? eecd::kPresent.mask() | eecd::kAutoReadDone.mask() : 0;
+    return true;
   }
-  void write32(uint32_t off, uint32_t v) override {
-    writes.emplace_back(off, v);
-    if (off == MDIC.at()) {
-      const uint32_t reg = mdic::kRegAddr.get(v);
-      uint32_t result = v | mdic::kReady.mask();
-      if (mdic_error || mdic::kPhyAddr.get(v) != mdic::kInternalPhy) result |= mdic::kError.mask();
-      else if (mdic::kOp.get(v) == mdic::kOpWrite) phy[reg] = static_cast<uint16_t>(mdic::kData.get(v));
-      else result = mdic::kData.set(result, phy[reg]);
-      regs[off] = result;
-      return;
-    }
-    regs[off] = v;
-  }
-  nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
-    const size_t size = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, size);
-    ++live_dma;
-    return {p, reinterpret_cast<uint64_t>(p), size};
-  }
-  void dma_free(const nic::DmaRegion& r) override {
-    std::free(r.virt);
-    --live_dma;
-  }
-  uint32_t config_read(uint32_t off, int) override {
-    if (off == nic::pci::kVendorId) return 0x8086;
-    if (off == nic::pci::kDeviceId) return 0x10C9;
-    if (off == nic::pci::kClassRev) return 0x02000001;
-    return 0;
-  }
-  void config_write(uint32_t, uint32_t, int) override {}
-  nic::PciId identity() override { return {0x8086, 0x10C9, 0x020000}; }
-  void delay_us(uint32_t us) override { now_ += us * 1000ull; }
-  uint64_t now_ns() override { return now_; }
-  std::string name() const override { return "fake-82576"; }
-
-  // Index of the first write of `value` (masked) to `off` at or after `from`; -1 when none.
-  long find(uint32_t off, uint32_t mask, uint32_t value, long from = 0) const {
-    for (size_t i = static_cast<size_t>(from); i < writes.size(); ++i)
-      if (writes[i].first == off && (writes[i].second & mask) == value) return static_cast<long>(i);
-    return -1;
-  }
-
- private:
-  uint64_t now_ = 0;
 };
 
 class Igb : public ::testing::Test {
