@@ -226,6 +226,25 @@ void AdvDevice::wait_for_link() {
   else log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(), config_.link_timeout_ms);
 }
 
+void AdvDevice::program_rss(const reg::RegDef& mrqc, const reg::RegDef& reta, const reg::RegDef& rssrk,
+                            uint32_t mrqc_value) {
+  // The key of the Microsoft RSS verification suite (a common default; tests check hashes against it).
+  static constexpr uint8_t kKey[40] = {0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+                                       0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+                                       0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa};
+  static_assert(sizeof(kKey) == 40);
+  for (uint32_t i = 0; i < rssrk.count && 4 * i + 3 < sizeof(kKey); ++i)
+    mmio_.write(rssrk, i, kKey[4 * i] | kKey[4 * i + 1] << 8 | kKey[4 * i + 2] << 16 |
+                              static_cast<uint32_t>(kKey[4 * i + 3]) << 24);
+  const uint32_t queues = config_.rx_queues < 16 ? config_.rx_queues : 16;  // 4-bit queue in each entry
+  for (uint32_t i = 0; i < reta.count; ++i) {
+    uint32_t v = 0;
+    for (uint32_t b = 0; b < 4; ++b) v |= ((4 * i + b) % queues) << (8 * b);
+    mmio_.write(reta, i, v);
+  }
+  mmio_.write(mrqc, mrqc_value);
+}
+
 void AdvDevice::ensure_present() {
   if (mmio_.read(layout_.status) == 0xFFFFFFFFu)
     throw DeviceDead(backend_.name() + ": device reads all-ones (removed from the bus or dead)");

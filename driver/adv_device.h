@@ -79,6 +79,10 @@ class AdvDevice : public Device {
   // Fill the ring, enable the queue, wait for the enable to stick, hand the ring to the device.
   void start_rx_queue(uint16_t q);
   void start_tx_queue(uint16_t q);
+  // Receive-side scaling, as both 82599 and 82576 take it: the 40-byte Toeplitz key into `rssrk` (byte k in
+  // bits 8(k%4)+7:8(k%4) of register k/4), the 128 one-byte `reta` entries round-robin over the rx queues
+  // (at most 16), then `mrqc_value` (the family's RSS mode and hashed fields) into `mrqc`. Call with RX off.
+  void program_rss(const reg::RegDef& mrqc, const reg::RegDef& reta, const reg::RegDef& rssrk, uint32_t mrqc_value);
   // Throws DeviceDead when the device no longer answers (surprise removal: every read returns all-ones).
   void ensure_present();
   // Bounded link wait (config.link_timeout_ms); logs the outcome.

@@ -906,7 +906,8 @@ void Ixgbe82599::count_tx(uint32_t q, const Bytes& f) {
   ++r(GPTC.at());
   ++r(TPT.at());
   add64(GOTCL.at(), f.size() + world_.params().fcs_bytes);
-  if (f[0] & 1) ++r(f[0] == 0xFF && f[1] == 0xFF ? BPTC.at() : MPTC.at());
+  // A frame shorter than an Ethernet address (zero-length descriptors, padding off) has no destination.
+  if (f.size() >= 6 && (f[0] & 1)) ++r(f[0] == 0xFF && f[1] == 0xFF ? BPTC.at() : MPTC.at());
   if (q < QPTC.count) ++r(QPTC.at(q));
 }
 

@@ -25,10 +25,14 @@ using namespace nic::igb;
 class Fake82576 : public testbed::FakeE1000 {
  public:
   Fake82576() : FakeE1000(0x10C9, "fake-82576", {RQDPC.at(0)}) {}
-  bool eeprom = true;
+  bool eeprom = true, rx_enable_stuck = false;
 
  protected:
   bool family_read(uint32_t off, uint32_t& v) override {
+    if (off == RXDCTL.at(0) && rx_enable_stuck) {
+      v = regs[off] & ~xdctl::kEnable.mask();
+      return true;
+    }
     if (off != EECD.at()) return false;
     v = eeprom ? eecd::kPresent.mask() | eecd::kAutoReadDone.mask() : 0;
     return true;
@@ -53,7 +57,9 @@ TEST_F(Igb, InitFollowsTheContract) {
   auto dev = nic::open_device(fake, cfg);
   const long reset = fake.find(CTRL.at(), ctrl::kReset.mask(), ctrl::kReset.mask());
   ASSERT_GE(reset, 0);
-  EXPECT_LT(fake.find(IMC.at(), ~0u, ~0u), reset) << "interrupts masked before the reset";
+  const long masked = fake.find(IMC.at(), ~0u, ~0u);
+  EXPECT_GE(masked, 0) << "interrupts masked at all";
+  EXPECT_LT(masked, reset) << "interrupts masked before the reset";
   EXPECT_GT(fake.find(IMC.at(), ~0u, ~0u, reset), reset) << "and again after it";
   const long slu = fake.find(CTRL.at(), ctrl::kSetLinkUp.mask(), ctrl::kSetLinkUp.mask(), reset);
   EXPECT_GT(slu, reset);
@@ -113,7 +119,44 @@ TEST_F(Igb, NoEepromIsNotFatal) {  // QEMU's igb never sets EECD.AUTO_RD; Linux 
   fake.eeprom = false;
   auto dev = nic::open_device(fake, cfg);
   EXPECT_TRUE(dev->link().up);
-  EXPECT_GE(fake.now_ns(), 10'000'000u) << "waited the bounded 10 ms";
+  // Reset costs 1 + 10 ms of delays; the EEPROM poll then waits its bounded 10 ms on top.
+  EXPECT_GE(fake.now_ns(), 21'000'000u) << "waited the bounded 10 ms for EECD.AUTO_RD";
+}
+
+TEST_F(Igb, EepromPresentIsNotWaitedFor) {
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_LT(fake.now_ns(), 21'000'000u);
+}
+
+// A failure after the rings exist (the rx queue never reports enabled) stops DMA and frees everything.
+TEST_F(Igb, FailedInitAfterRingsStopsDmaAndFreesEverything) {
+  fake.rx_enable_stuck = true;
+  EXPECT_THROW(nic::open_device(fake, cfg), nic::Error);
+  EXPECT_GT(fake.find(RDBAL.at(0), 0, 0), 0) << "the ring was programmed before the failure";
+  EXPECT_EQ(fake.regs[RXDCTL.at(0)] & xdctl::kEnable.mask(), 0u) << "queue disabled again";
+  EXPECT_EQ(fake.regs[RCTL.at()] & rctl::kEnable.mask(), 0u);
+  EXPECT_EQ(fake.live_dma, 0u);
+}
+
+// Several rx queues: RSS programmed (key, round-robin redirection, MRQC mode 010b with IPv4/TCP/UDP fields,
+// RXCSUM.PCSD that the 82576 needs for hashing), before receive is enabled.
+TEST_F(Igb, MultipleRxQueuesProgramRss) {
+  cfg.rx_queues = 4;
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_TRUE(fake.regs[RXCSUM.at()] & rxcsum::kPacketChecksumDisable.mask());
+  EXPECT_EQ(fake.regs[MRQC.at()], 0x2u | 0x10000u | 0x20000u | 0x400000u);
+  EXPECT_EQ(fake.regs[RSSRK.at(0)], 0xda565a6du);  // key bytes 6d 5a 56 da, first byte lowest
+  EXPECT_EQ(fake.regs[RETA.at(0)], 0x03020100u);
+  EXPECT_EQ(fake.regs[RETA.at(31)], 0x03020100u);
+  const long mrqc = fake.find(MRQC.at(), ~0u, fake.regs[MRQC.at()]);
+  const long rx_on = fake.find(RCTL.at(), rctl::kEnable.mask(), rctl::kEnable.mask());
+  ASSERT_GE(mrqc, 0);
+  EXPECT_LT(mrqc, rx_on);
+}
+
+TEST_F(Igb, OneRxQueueLeavesRssOff) {
+  auto dev = nic::open_device(fake, cfg);
+  EXPECT_EQ(fake.find(MRQC.at(), 0, 0), -1);
 }
 
 TEST_F(Igb, LinkDownTimesOut) {

@@ -82,6 +82,16 @@ int main(int argc, char** argv) {
     };
     std::vector<Counter> worker_count(queues);
     std::vector<std::thread> workers;
+    // However the main loop ends (an exception from a dead device included), the workers stop and are joined.
+    struct JoinGuard {
+      std::atomic<bool>& stop;
+      std::vector<std::thread>& threads;
+      ~JoinGuard() {
+        stop = true;
+        for (auto& t : threads)
+          if (t.joinable()) t.join();
+      }
+    } join_guard{stop, workers};
     for (uint16_t q = 1; q < queues; ++q)
       workers.emplace_back([&, q] {
         std::vector<nic::Packet> wbufs(batch);
@@ -109,7 +119,7 @@ int main(int argc, char** argv) {
     }
     stop = true;
     for (auto& w : workers) w.join();
-    forwarded = total(forwarded);
+    forwarded = total(forwarded);  // joined: the guard has nothing left to do
     ps->stop_sim();
     stats.print_totals();
     std::printf("forwarded %llu packets\n", static_cast<unsigned long long>(forwarded));

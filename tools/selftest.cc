@@ -112,6 +112,15 @@ int main(int argc, char** argv) {
     auto ps = app::open_ports(app::split(f.str("ports"), ','), opt);
     app::install_signal_handlers();
     std::vector<std::unique_ptr<nic::Mempool>> pools;  // allocated before privileges are dropped
+    // Destroyed first (declared last): on any exit the devices stop and their rings hand every buffer back
+    // to these pools before the pools go.
+    struct ShutdownGuard {
+      app::PortSet& ps;
+      ~ShutdownGuard() {
+        ps.stop_sim();
+        for (auto& d : ps.devices) d->shutdown();
+      }
+    } guard{*ps};
     for (auto& b : ps->backends) pools.push_back(std::make_unique<nic::Mempool>(*b, 1024));
     ps->finish_setup();
     bool all = true;

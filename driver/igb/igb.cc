@@ -26,7 +26,12 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(backend, config, kLayout, "igb") {
   log(LogLevel::kInfo, "%s: initializing 82576 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
       config.tx_queues);
-  bring_up();
+  try {
+    bring_up();
+  } catch (...) {
+    shutdown();  // queues may already be enabled: stop DMA before the rings and pools are freed
+    throw;
+  }
   wait_for_link();
 }
 
@@ -80,6 +85,13 @@ void IgbDevice::init_rx() {
     uint32_t srrctl = srrctl::kBsizePacket.make(2) | srrctl::kDescType.make(srrctl::kDescTypeAdvOneBuf) |
                       srrctl::kDropEnable.mask();
     mmio_.write(SRRCTL, q, srrctl);
+  }
+  // Several rx queues: RSS over IPv4 addresses and TCP/UDP ports. The 82576 computes the hash only with
+  // RXCSUM.PCSD set (the write-back then carries the hash instead of the fragment checksum).
+  if (config_.rx_queues > 1) {
+    mmio_.set_bits(RXCSUM, rxcsum::kPacketChecksumDisable.mask());
+    program_rss(MRQC, RETA, RSSRK,
+                mrqc::kMode.make(mrqc::kModeRss) | mrqc::kIpv4.mask() | mrqc::kTcpIpv4.mask() | mrqc::kUdpIpv4.mask());
   }
 }
 

@@ -92,6 +92,22 @@ inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x0E028, .count = kMaxQ
 
 // Statistics (clear on read; the 64-bit octet counters are read low half first)
 
+// Receive-side scaling (same offsets as the 82599; MRQC's mode field differs: 010b = RSS).
+inline constexpr RegDef RXCSUM{.name = "RXCSUM", .base = 0x05000, .section = kSrc};
+namespace rxcsum {
+inline constexpr Field kPacketChecksumDisable = bit(13);  // PCSD: RSS hash in the write-back (needed for RSS)
+}
+inline constexpr RegDef MRQC{.name = "MRQC", .base = 0x05818, .section = kSrc};
+namespace mrqc {
+inline constexpr Field kMode = Field{0, 3};
+inline constexpr uint32_t kModeRss = 2;  // E1000_MRQC_ENABLE_RSS_MQ
+inline constexpr Field kTcpIpv4 = bit(16);
+inline constexpr Field kIpv4 = bit(17);
+inline constexpr Field kUdpIpv4 = bit(22);
+}  // namespace mrqc
+inline constexpr RegDef RETA{.name = "RETA", .base = 0x05C00, .count = 32, .section = kSrc};
+inline constexpr RegDef RSSRK{.name = "RSSRK", .base = 0x05C80, .count = 10, .section = kSrc};
+
 inline constexpr RegDef kMap[] = {
     CTRL, STATUS, EECD, CTRL_EXT, MDIC, ICR, IMS, IMC, EICS, EIMS, EIMC, EICR,
     GPIE, EIAC, EIAM, EITR, IVAR0, IVAR_MISC,
@@ -99,6 +115,7 @@ inline constexpr RegDef kMap[] = {
     TCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
     MTA, RAL, RAH,
     CRCERRS, MPC, GPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RNBC,
+    RXCSUM, MRQC, RETA, RSSRK,
 };
 static_assert(reg::check_map(kMap), "82576 register map: misaligned or overlapping registers");
 static_assert(srrctl::kDropEnable.mask() == 0x80000000 && srrctl::kDescType.mask() == 0x0E000000);

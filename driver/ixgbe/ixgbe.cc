@@ -29,7 +29,12 @@ IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
     : AdvDevice(backend, config, kLayout, "ixgbe") {
   log(LogLevel::kInfo, "%s: initializing 82599 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
       config.tx_queues);
-  bring_up();
+  try {
+    bring_up();
+  } catch (...) {
+    shutdown();  // queues may already be enabled: stop DMA before the rings and pools are freed
+    throw;
+  }
   wait_for_link();
 }
 
@@ -132,28 +137,10 @@ void IxgbeDevice::init_rx() {
   // DCA_RXCTRL bit 12 resets to 1 and must be 0 (§8.2.3.11.1).
   for (uint16_t q = 0; q < config_.rx_queues; ++q)
     mmio_.clear_bits(DCA_RXCTRL, q, dca_rxctrl::kReservedMustBeZero.mask());
-  if (config_.rx_queues > 1) init_rss();
-}
-
-// §7.1.2.8: spread flows over the rx queues. Toeplitz key, redirection table round-robin over the queues,
-// hash over IPv4 addresses and TCP/UDP ports. Written while RXEN = 0.
-void IxgbeDevice::init_rss() {
-  // The key of the Microsoft RSS verification suite (a common default).
-  static constexpr uint8_t kKey[40] = {0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-                                       0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-                                       0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa};
-  for (uint32_t i = 0; i < RSSRK.count; ++i)
-    mmio_.write(RSSRK, i, kKey[4 * i] | kKey[4 * i + 1] << 8 | kKey[4 * i + 2] << 16 |
-                              static_cast<uint32_t>(kKey[4 * i + 3]) << 24);
-  // RSS uses at most 16 queues (4-bit entries).
-  const uint32_t queues = config_.rx_queues < 16 ? config_.rx_queues : 16;
-  for (uint32_t i = 0; i < RETA.count; ++i) {
-    uint32_t v = 0;
-    for (uint32_t b = 0; b < 4; ++b) v |= ((4 * i + b) % queues) << (8 * b);
-    mmio_.write(RETA, i, v);
-  }
-  mmio_.write(MRQC, mrqc::kMode.make(mrqc::kModeRss) | mrqc::kIpv4.mask() | mrqc::kTcpIpv4.mask() |
-                        mrqc::kUdpIpv4.mask());
+  // §7.1.2.8: RSS spreads flows over the rx queues (IPv4 addresses and TCP/UDP ports hashed).
+  if (config_.rx_queues > 1)
+    program_rss(MRQC, RETA, RSSRK,
+                mrqc::kMode.make(mrqc::kModeRss) | mrqc::kIpv4.mask() | mrqc::kTcpIpv4.mask() | mrqc::kUdpIpv4.mask());
 }
 
 // §4.6.8: transmit initialization.

@@ -29,7 +29,6 @@ class IxgbeDevice final : public AdvDevice {
   void init_link();            // §4.6.4
   void reset_stats();          // §4.6.5
   void init_rx();              // §4.6.7
-  void init_rss();             // §7.1.2.8
   void init_tx();              // §4.6.8
   void stop_dma() override;
   IrqRegs setup_msix(const InterruptConfig& config) override;  // msix.cc

@@ -62,6 +62,7 @@ std::vector<IovaRange> query_iova_ranges(int container) {
     for (uint32_t off = info->cap_offset; off != 0 && off + sizeof(vfio_info_cap_header) <= buf.size();) {
       const auto* hdr = reinterpret_cast<const vfio_info_cap_header*>(buf.data() + off);
       if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+        if (off + sizeof(vfio_iommu_type1_info_cap_iova_range) > buf.size()) return {};  // truncated capability
         const auto* cap = reinterpret_cast<const vfio_iommu_type1_info_cap_iova_range*>(hdr);
         std::vector<IovaRange> ranges;
         for (uint32_t i = 0; i < cap->nr_iovas; ++i) {
