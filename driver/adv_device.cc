@@ -83,6 +83,12 @@ const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
   return tx_stats_view_[q];
 }
 
+void AdvDevice::read_stats(DeviceStats& s) {
+  ensure_present();  // all-ones counters would add garbage
+  add_saved_stats(s);
+  read_counters(s);
+}
+
 void AdvDevice::add_saved_stats(DeviceStats& s) {
   s.rx_packets += saved_stats_.rx_packets;
   s.tx_packets += saved_stats_.tx_packets;

@@ -46,6 +46,7 @@ class AdvDevice : public Device {
     return queue < tx_.size() && running_ ? tx_[queue]->tx_batch(pkts) : 0;
   }
   void shutdown() final;
+  void read_stats(DeviceStats& stats) final;
   Health watchdog() final;
   DeviceHealth health() const final { return health_; }
 
@@ -100,7 +101,9 @@ class AdvDevice : public Device {
     (void)config;
     throw Error(std::string(driver_name()) + ": MSI-X interrupts not implemented for this family");
   }
-  // Families call it first thing in read_stats(): counters saved before a recovery's reset.
+  // read_stats() for every family: presence check, counters saved before a recovery's reset, then the
+  // family's clear-on-read counters (read_counters).
+  virtual void read_counters(DeviceStats& s) = 0;
   void add_saved_stats(DeviceStats& s);
 
   Backend& backend_;

@@ -39,6 +39,12 @@ void setup_link(Mmio& mmio, bool loopback) {
   phy_write(mmio, phy::kControl, bmcr | phy::kControlAnEnable | phy::kControlRestartAn);
 }
 
+void set_promiscuous(Mmio& mmio, bool on) {
+  const uint32_t bits = rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
+  if (on) mmio.set_bits(RCTL, bits);
+  else mmio.clear_bits(RCTL, bits);
+}
+
 LinkStatus link_from_status(uint32_t s) {
   if (s == 0xFFFFFFFFu || !(s & status::kLinkUp.mask())) return {};
   static constexpr uint32_t kMbps[] = {10, 100, 1000, 1000};

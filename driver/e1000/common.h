@@ -132,6 +132,8 @@ void phy_write(Mmio& mmio, uint32_t reg, uint16_t value);
 // Link bring-up: the MAC follows the PHY (CTRL.SLU, nothing forced, GIO master disable released), and the
 // PHY restarts auto-negotiation. MAC loopback instead forces 1000 Mbit/s full duplex in the MAC.
 void setup_link(Mmio& mmio, bool loopback);
+// Unicast + multicast promiscuous on or off (RCTL.UPE/MPE; these filters may change while receiving).
+void set_promiscuous(Mmio& mmio, bool on);
 // Link state from STATUS (down when the device reads all-ones).
 LinkStatus link_from_status(uint32_t status);
 // Adds GPRC, GPTC, GORC, GOTC, MPC and CRCERRS (read low half before high) to `s`.

@@ -189,11 +189,7 @@ void E1000eDevice::set_mac(const MacAddr& m) {
   mmio_.write(RAH, 0, m[4] | m[5] << 8 | rah::kAddressValid.mask());
 }
 
-void E1000eDevice::set_promiscuous(bool on) {
-  const uint32_t bits = rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
-  if (on) mmio_.set_bits(RCTL, bits);
-  else mmio_.clear_bits(RCTL, bits);
-}
+void E1000eDevice::set_promiscuous(bool on) { e1000::set_promiscuous(mmio_, on); }
 
 Mempool& E1000eDevice::rx_pool(uint16_t queue) {
   if (queue != 0) throw Error("e1000e: no rx queue " + std::to_string(queue));

@@ -113,21 +113,11 @@ void IgbDevice::stop_dma() {
 
 LinkStatus IgbDevice::link() { return e1000::link_from_status(mmio_.read(STATUS)); }
 
-void IgbDevice::read_stats(DeviceStats& s) {
-  ensure_present();
-  add_saved_stats(s);
-  read_counters(s);
-}
-
 void IgbDevice::read_counters(DeviceStats& s) {
   e1000::read_counters(mmio_, s);
   for (uint32_t q = 0; q < rx_queues(); ++q) s.rx_no_desc += mmio_.read(RQDPC, q);
 }
 
-void IgbDevice::set_promiscuous(bool on) {
-  const uint32_t bits = rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
-  if (on) mmio_.set_bits(RCTL, bits);
-  else mmio_.clear_bits(RCTL, bits);
-}
+void IgbDevice::set_promiscuous(bool on) { e1000::set_promiscuous(mmio_, on); }
 
 }  // namespace nic::igb

@@ -14,7 +14,6 @@ class IgbDevice final : public AdvDevice {
   IgbDevice(Backend& backend, const DeviceConfig& config);
   ~IgbDevice() override { shutdown(); }
 
-  void read_stats(DeviceStats& stats) override;
   LinkStatus link() override;
   void set_promiscuous(bool on) override;
   std::string driver_name() const override { return "igb"; }
@@ -23,7 +22,7 @@ class IgbDevice final : public AdvDevice {
  private:
   void bring_up();  // the whole init but the link wait
   void reinit() override;
-  void read_counters(DeviceStats& s);
+  void read_counters(DeviceStats& s) override;
   void disable_interrupts();
   void global_reset();
   void init_rx();

@@ -180,12 +180,6 @@ LinkStatus IxgbeDevice::link() {
   }
 }
 
-void IxgbeDevice::read_stats(DeviceStats& s) {
-  ensure_present();  // all-ones counters would add garbage
-  add_saved_stats(s);
-  read_counters(s);
-}
-
 void IxgbeDevice::read_counters(DeviceStats& s) {
   s.rx_packets += mmio_.read(GPRC);
   s.tx_packets += mmio_.read(GPTC);

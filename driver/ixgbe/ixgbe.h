@@ -14,7 +14,6 @@ class IxgbeDevice final : public AdvDevice {
   IxgbeDevice(Backend& backend, const DeviceConfig& config);
   ~IxgbeDevice() override { shutdown(); }
 
-  void read_stats(DeviceStats& stats) override;
   LinkStatus link() override;
   void set_promiscuous(bool on) override;
   std::string driver_name() const override { return "ixgbe"; }
@@ -22,7 +21,7 @@ class IxgbeDevice final : public AdvDevice {
  private:
   void bring_up();             // §4.6.3-§4.6.8, the whole init but the link wait
   void reinit() override;
-  void read_counters(DeviceStats& s);
+  void read_counters(DeviceStats& s) override;
   void disable_interrupts();   // §4.6.3.1
   void global_reset();         // §4.6.3.2
   void wait_eeprom_and_dma();  // §4.6.3
