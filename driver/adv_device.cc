@@ -83,6 +83,18 @@ const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
   return tx_stats_view_[q];
 }
 
+void AdvDevice::start(const char* chip) {
+  log(LogLevel::kInfo, "%s: initializing %s (%u rx / %u tx queues)", backend_.name().c_str(), chip, config_.rx_queues,
+      config_.tx_queues);
+  try {
+    reinit();
+  } catch (...) {
+    shutdown();
+    throw;
+  }
+  wait_for_link();
+}
+
 void AdvDevice::read_stats(DeviceStats& s) {
   ensure_present();  // all-ones counters would add garbage
   add_saved_stats(s);

@@ -88,6 +88,9 @@ class AdvDevice : public Device {
   void ensure_present();
   // Bounded link wait (config.link_timeout_ms); logs the outcome.
   void wait_for_link();
+  // Family constructors end with this: logs, runs the family's full init (reinit()), and if that throws
+  // stops DMA (queues may already be enabled) before the rings and pools are freed; then waits for link.
+  void start(const char* chip);
   // Family hook for shutdown(): stop receive/transmit DMA before the rings give their buffers back.
   virtual void stop_dma() = 0;
   // Family hook for recovery: the whole datasheet init again (global reset included) on the existing queues,

@@ -24,18 +24,10 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 }
 
 IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(backend, config, kLayout, "igb") {
-  log(LogLevel::kInfo, "%s: initializing 82576 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
-      config.tx_queues);
-  try {
-    bring_up();
-  } catch (...) {
-    shutdown();  // queues may already be enabled: stop DMA before the rings and pools are freed
-    throw;
-  }
-  wait_for_link();
+  start("82576");
 }
 
-// Recovery (AdvDevice::watchdog): the same sequence on the existing queues.
+// Init, and recovery (AdvDevice::watchdog): the same sequence on the existing queues.
 void IgbDevice::reinit() { bring_up(); }
 
 void IgbDevice::bring_up() {

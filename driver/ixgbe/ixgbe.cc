@@ -27,18 +27,11 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 
 IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
     : AdvDevice(backend, config, kLayout, "ixgbe") {
-  log(LogLevel::kInfo, "%s: initializing 82599 (%u rx / %u tx queues)", backend_.name().c_str(), config.rx_queues,
-      config.tx_queues);
-  try {
-    bring_up();
-  } catch (...) {
-    shutdown();  // queues may already be enabled: stop DMA before the rings and pools are freed
-    throw;
-  }
-  wait_for_link();
+  start("82599");
 }
 
-// Recovery (AdvDevice::watchdog): the same sequence on the existing queues; the link comes when it comes.
+// Init, and recovery (AdvDevice::watchdog): the same sequence on the existing queues; after a recovery the
+// link comes when it comes.
 void IxgbeDevice::reinit() { bring_up(); }
 
 // §4.6.3-§4.6.8 in order, up to and including RXEN.
