@@ -96,7 +96,7 @@ size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
       pool.free(fresh);
       fresh = got;
     }
-    F::post(*d, fresh->data_iova);
+    F::post(*d, pool.data_iova(fresh));
     idx = (idx + 1) & mask;
   }
   if (idx != next_) {
@@ -116,7 +116,7 @@ BasicTxRing<F>::BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
     : backend_(backend),
       ring_(alloc_ring(backend, size, "tx")),
       desc_(static_cast<Desc*>(ring_.virt)),
-      bufs_(size, nullptr),
+      bufs_(size, Slot{nullptr, nullptr}),
       chunk_last_(size, 0),
       size_(size),
       mask_(size - 1),
@@ -130,14 +130,14 @@ BasicTxRing<F>::~BasicTxRing() {
 
 template <class F>
 void BasicTxRing<F>::release_all() {
-  for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i]->pool->free(bufs_[i]);
+  for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i].pool->free(bufs_[i].buf);
   clean_ = tail_;
 }
 
 template <class F>
 uint32_t BasicTxRing<F>::reclaim() {
   const volatile Desc* const ring = desc_;
-  PktBuf* const* const bufs = bufs_.data();
+  const Slot* const bufs = bufs_.data();
   const uint32_t mask = mask_, tail = tail_;
   uint32_t clean = clean_, freed = 0;
   while (clean != tail) {
@@ -145,9 +145,11 @@ uint32_t BasicTxRing<F>::reclaim() {
     if (!F::done(ring[last])) break;
     rmb_after_dd();
     const uint32_t end = (last + 1) & mask;
-    for (uint32_t i = clean; i != end; i = (i + 1) & mask) {
-      PktBuf* b = bufs[i];  // slots in [clean_, tail_) hold buffers; others are stale and never read
-      b->pool->free(b);
+    // Slots in [clean_, tail_) hold buffers; others are stale, never read. A chunk never wraps past the ring's
+    // end within one free_run (runs are split there), and consecutive slots usually share a pool.
+    for (uint32_t i = clean; i != end;) {
+      const uint32_t run = (end > i ? end : size_) - i;
+      i = (i + bufs[i].pool->free_run(bufs + i, run)) & mask;
     }
     freed += (end - clean) & mask;
     clean = end;
@@ -163,7 +165,7 @@ size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
   const uint32_t free_slots = size_ - 1 - in_flight();
   const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
   Desc* const ring = desc_;
-  PktBuf** const bufs = bufs_.data();
+  Slot* const bufs = bufs_.data();
   const uint32_t mask = mask_;
   uint32_t idx = tail_;
   uint32_t chunk_first = idx;
@@ -184,7 +186,7 @@ size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
       b->pool->free(b);
       continue;
     }
-    bufs[idx] = b;
+    bufs[idx] = Slot{b, b->pool};
     F::write(ring[idx], b->data_iova, size);
     bytes += size;
     if (idx == rs_at) close_chunk(idx);
