@@ -31,7 +31,7 @@ bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is
 }  // namespace
 
 Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
-    : world_(world), iommu_(iommu), config_(std::move(config)), regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1),
+    : world_(world), functional_(world.functional()), iommu_(iommu), config_(std::move(config)), regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1),
       pcie_(world.params()) {
   for (size_t i = 0; i < std::size(kMap); ++i)
     for (uint32_t k = 0; k < kMap[i].count; ++k)
@@ -39,6 +39,7 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
   struct LoopPort final : Endpoint {
     Ixgbe82599* dev;
     void receive(Bytes&& f, uint64_t t) override { dev->on_loopback(std::move(f), t); }
+    void receive_view(std::span<const uint8_t> f, uint64_t) override { dev->ingress(f, nullptr); }
   };
   auto* lp = new LoopPort;
   lp->dev = this;
@@ -65,6 +66,7 @@ uint32_t Ixgbe82599::canonical(uint32_t offset) const {
 // Reset (§4.6.3.2): every register back to its reset value, queues off, FIFOs flushed, link down.
 void Ixgbe82599::reset() {
   const uint64_t now = world_.now();
+  ++reg_epoch_;
   // Frames inside the device are lost: in the packet buffer, or written back to nobody (rx); descriptors
   // handed over but not yet processed (tx).
   counters_.rx_lost_reset += rx_fifo_.size();
@@ -99,12 +101,6 @@ void Ixgbe82599::reset() {
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
-}
-
-bool Ixgbe82599::link_up() const {
-  if (world_.now() < link_up_at_ || in_reset() || link_fault_ || removed_) return false;
-  const bool forced = r(AUTOC.at()) & autoc::kForceLinkUp.mask();
-  return forced || cabled();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -181,6 +177,7 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
     return;
   }
   const RegDef& d = kMap[idx];
+  if (!is(d, RDT) && !is(d, TDT)) ++reg_epoch_;  // the doorbells change no view (tails are read per frame)
   uint32_t& cell = r(offset);
   if (config_.strict) [[unlikely]] strict_check(d, offset, cell, value);
   switch (d.access) {
@@ -211,6 +208,26 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
 }
 
 void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
+  // The doorbells first: they are most of the writes under traffic.
+  if (is(d, RDT)) {
+    const uint32_t q = static_cast<uint32_t>(d.index_of(offset));
+    if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
+    if (functional_) return drain_rx();  // frames waiting in the packet buffer go at once
+    // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
+    world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(q, rxq_[q].gen));
+    return;
+  }
+  if (is(d, TDT)) {
+    const uint32_t q = static_cast<uint32_t>(d.index_of(offset));
+    if (r(TDLEN.at(q)) == 0 && orphan_n_[q] != 0) {  // a queue this device forgot in a reset
+      counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
+      orphan_tail_[q] = v;
+    }
+    if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
+    if (functional_) return tx_process(q);  // every handed-over frame goes at once
+    schedule_kick(q, ceil_ns(pcie_.doorbell(now_ps())));
+    return;
+  }
   const uint64_t now = world_.now();
   const Params& p = world_.params();
   if (is(d, CTRL)) {
@@ -244,21 +261,6 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
   // A new ring base, length or head starts the queue's descriptor engine afresh.
   if (is(d, RDBAL) || is(d, RDBAH) || is(d, RDLEN) || is(d, RDH)) return reset_ring(true, static_cast<uint32_t>(q));
   if (is(d, TDBAL) || is(d, TDBAH) || is(d, TDLEN) || is(d, TDH)) return reset_ring(false, static_cast<uint32_t>(q));
-  if (is(d, RDT)) {
-    if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
-    // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
-    world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(static_cast<uint32_t>(q), rxq_[q].gen));
-    return;
-  }
-  if (is(d, TDT) && r(TDLEN.at(q)) == 0 && orphan_n_[q] != 0) {  // a queue this device forgot in a reset
-    counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
-    orphan_tail_[q] = v;
-  }
-  if (is(d, TDT)) {
-    if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
-    schedule_kick(static_cast<uint32_t>(q), ceil_ns(pcie_.doorbell(now_ps())));
-    return;
-  }
   if (is(d, RXCTRL) && (v & rxctrl::kRxEnable.mask())) drain_rx();
 }
 
@@ -371,6 +373,7 @@ void Ixgbe82599::reset_ring(bool rx, uint32_t q) {
   g.held.clear();
   g.rs_pending.clear();
   g.tx_done.clear();
+  g.view_regs = UINT64_MAX;
 }
 
 // Issues one descriptor read if the thresholds call for it; returns true if it did.
@@ -508,21 +511,10 @@ void Ixgbe82599::tx_writeback(uint32_t q) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Interrupts (§7.3): a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector);
-// without a valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is
-// programmed. A vector fires when a cause arrived, its EIMS bit is set and its EITR interval has passed since
-// it last fired; otherwise it fires when the interval runs out.
-int Ixgbe82599::rx_vector(uint32_t q) const {
-  const uint32_t e = (r(IVAR.at(q / 2)) >> ((q % 2) * 16)) & 0xFF;
-  return (e & 0x80) ? static_cast<int>(e & 0x3F) : static_cast<int>(q % 16);
-}
-
-int Ixgbe82599::tx_vector(uint32_t q) const {
-  const uint32_t e = (r(IVAR.at(q / 2)) >> ((q % 2) * 16 + 8)) & 0xFF;
-  return (e & 0x80) ? static_cast<int>(e & 0x3F) : -1;
-}
-
-void Ixgbe82599::raise(int vector) {
+// Interrupts (§7.3): queues map to vectors by IVAR (rx_vector(), tx_vector() in the header). A vector fires
+// when a cause arrived, its EIMS bit is set and its EITR interval has passed since it last fired; otherwise it
+// fires when the interval runs out.
+void Ixgbe82599::raise_new(int vector) {
   if (vector < 0 || vector >= 32) return;
   r(EICR.at()) |= 1u << vector;
   if (static_cast<uint32_t>(vector) >= kVectors) return;
@@ -569,12 +561,20 @@ void Ixgbe82599::receive(Bytes&& frame, uint64_t) {
     ++counters_.rx_link_down;  // in MAC loopback the PHY side is not listened to
     return;
   }
-  ingress(std::move(frame));
+  ingress(frame, &frame);
 }
 
-void Ixgbe82599::on_loopback(Bytes&& frame, uint64_t) { ingress(std::move(frame)); }
+void Ixgbe82599::receive_view(std::span<const uint8_t> frame, uint64_t) {
+  if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) {
+    ++counters_.rx_link_down;
+    return;
+  }
+  ingress(frame, nullptr);
+}
 
-void Ixgbe82599::ingress(Bytes&& frame) {
+void Ixgbe82599::on_loopback(Bytes&& frame, uint64_t) { ingress(frame, &frame); }
+
+void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
   if (!link_up()) {
     ++counters_.rx_link_down;
     return;
@@ -610,16 +610,17 @@ void Ixgbe82599::ingress(Bytes&& frame) {
   add64(GORCL.at(), len + world_.params().fcs_bytes);
   if (frame[0] & 1) ++r(frame[0] == 0xFF && frame[1] == 0xFF ? BPRC.at() : MPRC.at());
   if (len + world_.params().fcs_bytes == 64) ++r(PRC64.at());
+  // Functional mode: a frame arriving at an empty packet buffer goes straight to its queue, without a copy.
+  if (functional_ && rx_fifo_.empty() && !rx_stall_ && rx_one(frame)) return;
   rx_fifo_bytes_ += len;
-  rx_fifo_.push_back(std::move(frame));
+  rx_fifo_.push_back(owned ? std::move(*owned) : Bytes(frame.begin(), frame.end()));
   drain_rx();
 }
 
 // §7.1.2.8: with MRQC.MRQE = RSS, the Toeplitz hash of the enabled fields picks a RETA entry, whose low
 // four bits are the queue; frames without a hash (not IPv4, or its field disabled) go to queue 0.
-uint32_t Ixgbe82599::select_queue(const Bytes& f) const {
+uint32_t Ixgbe82599::rss_queue(std::span<const uint8_t> f) const {
   const uint32_t m = r(MRQC.at());
-  if (mrqc::kMode.get(m) != mrqc::kModeRss) return 0;
   uint8_t key[40];
   for (uint32_t i = 0; i < 40; ++i) key[i] = static_cast<uint8_t>(r(RSSRK.at(i / 4)) >> (8 * (i % 4)));
   const RssFields fields{.ipv4 = (m & mrqc::kIpv4.mask()) != 0, .ipv4_tcp = (m & mrqc::kTcpIpv4.mask()) != 0,
@@ -630,7 +631,7 @@ uint32_t Ixgbe82599::select_queue(const Bytes& f) const {
   return (r(RETA.at(entry / 4)) >> (8 * (entry % 4))) & 0x0F;
 }
 
-bool Ixgbe82599::accept(const Bytes& f) const {
+bool Ixgbe82599::accept(std::span<const uint8_t> f) const {
   const uint32_t fctrl = r(FCTRL.at());
   const bool broadcast = std::all_of(f.begin(), f.begin() + 6, [](uint8_t b) { return b == 0xFF; });
   if (broadcast) return fctrl & fctrl::kBroadcastAccept.mask();
@@ -651,6 +652,13 @@ bool Ixgbe82599::accept(const Bytes& f) const {
 void Ixgbe82599::drain_rx() {
   const uint64_t queue_ps = world_.params().dma_queue_ns * 1000;
   if (rx_stall_) [[unlikely]] return;  // fault: receive DMA stopped, the packet buffer fills
+  if (functional_) {
+    while (!rx_fifo_.empty() && rx_one(rx_fifo_.front())) {
+      rx_fifo_bytes_ -= rx_fifo_.front().size();
+      rx_fifo_.pop_front();
+    }
+    return;
+  }
   while (!rx_fifo_.empty()) {
     Bytes& f = rx_fifo_.front();
     const uint32_t q = select_queue(f);
@@ -772,22 +780,30 @@ void Ixgbe82599::schedule_kick(uint32_t q, uint64_t t_ns) {
   world_.schedule(t_ns, this, kTxKick, q);
 }
 
-void Ixgbe82599::tx_process(uint32_t q) {
+// May queue q's transmit engine run now? (Both engines: DMA and the queue enabled, not hung, link up, a
+// usable ring.) Frames wait on the ring while the link is down; the engine runs again when it comes up.
+bool Ixgbe82599::tx_ready(uint32_t q) {
   const uint64_t now = world_.now();
-  if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return;
-  if (tx_hang_) [[unlikely]] return;  // fault: the engine is wedged, TDH stays where it is
+  if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return false;
+  if (tx_hang_) [[unlikely]] return false;  // fault: the engine is wedged, TDH stays where it is
   if (!link_up()) {
     if (link_up_at_ != UINT64_MAX && link_up_at_ > now) schedule_kick(q, link_up_at_);
-    return;  // frames wait in the ring until the link is up
+    return false;
   }
-  const Params& p = world_.params();
-  const uint32_t tdlen = r(TDLEN.at(q));
-  const uint32_t n = tdlen / 16;
-  Queue& g = txq_[q];
-  if (tdlen == 0 || tdlen % 128 != 0 || g.head >= n || r(TDT.at(q)) >= n) {
+  const uint32_t tdlen = r(TDLEN.at(q)), n = tdlen / 16;
+  if (tdlen == 0 || tdlen % 128 != 0 || txq_[q].head >= n || r(TDT.at(q)) >= n) {
     report("tx.bad-queue-state", "queue " + std::to_string(q) + ": TDLEN/TDH/TDT invalid");
-    return;
+    return false;
   }
+  return true;
+}
+
+void Ixgbe82599::tx_process(uint32_t q) {
+  if (functional_) return tx_now(q);
+  if (!tx_ready(q)) return;
+  const Params& p = world_.params();
+  const uint32_t n = r(TDLEN.at(q)) / 16;
+  Queue& g = txq_[q];
   while (fetch(false, q)) {
   }
   const uint64_t t_ps = now_ps();
@@ -861,9 +877,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
     tx_pb_bytes_ += bytes;
     const uint64_t arrival = ceil_ns(wire_free_ps_);
     count_tx(q, frame);
-    if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) loop_link_->send(Bytes(frame), arrival);
-    else if (tx_link_) tx_link_->send(Bytes(frame), arrival);
-    else ++counters_.tx_no_cable;
+    send(frame, arrival);
     while (fetch(false, q)) {
     }
   }
@@ -902,19 +916,19 @@ void Ixgbe82599::tx_data_done(uint32_t q, uint32_t gen) {
   if (!g.tx_done.empty()) world_.schedule(g.tx_done.front().t_ns, this, kTxDataDone, arg(q, g.gen));
 }
 
-void Ixgbe82599::count_tx(uint32_t q, const Bytes& f) {
-  ++r(GPTC.at());
-  ++r(TPT.at());
-  add64(GOTCL.at(), f.size() + world_.params().fcs_bytes);
-  // A frame shorter than an Ethernet address (zero-length descriptors, padding off) has no destination.
-  if (f.size() >= 6 && (f[0] & 1)) ++r(f[0] == 0xFF && f[1] == 0xFF ? BPTC.at() : MPTC.at());
-  if (q < QPTC.count) ++r(QPTC.at(q));
+// Onto the wire: through the cable's link (timed), or straight to the peer (functional: no time passes).
+void Ixgbe82599::send(std::span<const uint8_t> frame, uint64_t arrival) {
+  const bool loop = r(HLREG0.at()) & hlreg0::kLoopback.mask();
+  Link* link = loop ? loop_link_ : tx_link_;
+  if (!link) {
+    ++counters_.tx_no_cable;
+  } else if (functional_) {
+    if (loop) ingress(frame, nullptr);
+    else link->dst()->receive_view(frame, arrival);
+  } else {
+    link->send(Bytes(frame.begin(), frame.end()), arrival);
+  }
 }
 
-void Ixgbe82599::add64(uint32_t lo_offset, uint64_t v) {
-  const uint64_t cur = (static_cast<uint64_t>(r(lo_offset + 4)) << 32 | r(lo_offset)) + v;
-  r(lo_offset) = static_cast<uint32_t>(cur);
-  r(lo_offset + 4) = static_cast<uint32_t>(cur >> 32);
-}
 
 }  // namespace sim

@@ -29,6 +29,14 @@
 //   wire ...................... serialization incl. preamble/IFG, scheduled in ps
 //   interrupts ................ raise(): EICR cause bits; a vector fires when its cause is set and unmasked,
 //                               at most once per EITR interval; counted in interrupts(v)
+//
+// Functional mode (World::functional(), sim/world.h): everything above except the timing. The engines are in
+// sim/ixgbe_functional.cc: an RDT write delivers waiting frames at once (rx_now(): the descriptor is read from
+// the host ring, data and write-back written in one step, each descriptor written back as it completes,
+// whatever WTHRESH says); a TDT write transmits every handed-over frame at once (tx_now(): DD on RS
+// descriptors at once, the frame lent to the peer without a copy). Register semantics, filters, RSS, packet
+// buffer limits (frames wait there only while the ring has no descriptor), statistics, interrupts, strict
+// rules and every fault behave as in timed mode.
 #pragma once
 
 #include <array>
@@ -36,9 +44,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "driver/descriptors.h"
+#include "driver/ixgbe/regs.h"
 #include "driver/reg.h"
 #include "sim/diag.h"
 #include "sim/iommu.h"
@@ -70,11 +81,15 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
 
   // Wire side.
   void receive(Bytes&& frame, uint64_t t) override;
+  void receive_view(std::span<const uint8_t> frame, uint64_t t) override;
   void on_event(uint32_t kind, uint64_t arg) override;
   // Cable this port's transmit side to `peer` (and nothing else). nullptr unplugs it.
   void connect(Endpoint* peer);
   bool cabled() const { return tx_link_ != nullptr; }
-  bool link_up() const;
+  bool link_up() const {
+    if (world_.now() < link_up_at_ || in_reset() || link_fault_ || removed_) return false;
+    return (r(nic::ixgbe::AUTOC.at()) & nic::ixgbe::autoc::kForceLinkUp.mask()) || cabled();
+  }
 
   const IxgbeConfig& config() const { return config_; }
   Diagnostics& diag() { return diag_; }
@@ -170,6 +185,16 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     std::vector<uint32_t> rs_pending; // tx: RS slots done, not yet written back
     std::deque<TxDone> tx_done;       // tx: frames whose data read is in flight
     uint64_t kick_at = UINT64_MAX;    // tx: earliest scheduled kick
+    // Functional mode: the queue's registers decoded once, again after any register write or reset
+    // (reg_epoch_) or IOMMU mapping change (Iommu::epoch()); see refresh_view().
+    uint64_t view_regs = UINT64_MAX, view_iommu = UINT64_MAX;
+    uint8_t* host_ring = nullptr;     // the descriptor ring's host address; nullptr: not mapped in one piece
+    uint32_t view_n = 0;              // descriptors in the ring
+    uint32_t view_bsize = 0;          // rx: buffer size
+    bool view_ok = false;             // rx: descriptor type, buffer size and ring length usable
+    bool view_strip = false;          // rx: CRC stripped (HLREG0.RXCRCSTRP)
+    bool view_strip_mismatch = false; // rx: HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP
+    Iommu::Window buffers;            // the mapping this queue's last buffer was in (its pool, usually)
   };
   struct Vector {
     uint64_t next_ok = 0;  // earliest time the EITR interval allows the next interrupt
@@ -209,32 +234,83 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void rx_writeback(uint32_t q);
   void tx_writeback(uint32_t q);
   // interrupts
-  int rx_vector(uint32_t q) const;
-  int tx_vector(uint32_t q) const;
-  void raise(int vector);
+  // §7.3: a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector); without a
+  // valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is programmed.
+  int rx_vector(uint32_t q) const {
+    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16)) & 0xFF;
+    return (e & 0x80) ? static_cast<int>(e & 0x3F) : static_cast<int>(q % 16);
+  }
+  int tx_vector(uint32_t q) const {
+    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16 + 8)) & 0xFF;
+    return (e & 0x80) ? static_cast<int>(e & 0x3F) : -1;
+  }
+  void raise(int vector) {
+    // Already pending (so already in EICR): a repeated cause changes nothing. The frequent case under load.
+    if (vector >= 0 && static_cast<uint32_t>(vector) < kVectors && vec_[vector].pending) return;
+    raise_new(vector);
+  }
+  void raise_new(int vector);
   void try_fire(uint32_t v);
   void clear_causes(uint32_t eicr_bits);
   // rx
   void on_loopback(Bytes&& frame, uint64_t t);
-  void ingress(Bytes&& frame);
-  bool accept(const Bytes& frame) const;
-  uint32_t select_queue(const Bytes& frame) const;  // RSS (§7.1.2.8) or queue 0
+  // A frame from the wire; `owned`, if given, holds its bytes and may be moved into the packet buffer.
+  void ingress(std::span<const uint8_t> frame, Bytes* owned);
+  bool accept(std::span<const uint8_t> frame) const;
+  // RSS (§7.1.2.8) when MRQC selects it, otherwise queue 0.
+  uint32_t select_queue(std::span<const uint8_t> frame) const {
+    return nic::ixgbe::mrqc::kMode.get(r(nic::ixgbe::MRQC.at())) == nic::ixgbe::mrqc::kModeRss ? rss_queue(frame) : 0;
+  }
+  uint32_t rss_queue(std::span<const uint8_t> frame) const;
   void drain_rx();
   enum class Deliver { kDone, kNoDescriptor, kDropped };
   Deliver deliver(uint32_t q, Bytes& frame);
   // tx
   void schedule_kick(uint32_t q, uint64_t t_ns);
+  bool tx_ready(uint32_t q);
   void tx_process(uint32_t q);
   void tx_data_done(uint32_t q, uint32_t gen);
-  void count_tx(uint32_t q, const Bytes& frame);
-  void add64(uint32_t lo_offset, uint64_t v);
+  void count_tx(uint32_t q, std::span<const uint8_t> f) {  // §8.2.3.23
+    using namespace nic::ixgbe;
+    ++r(GPTC.at());
+    ++r(TPT.at());
+    add64(GOTCL.at(), f.size() + world_.params().fcs_bytes);
+    // A frame shorter than an Ethernet address (zero-length descriptors, padding off) has no destination.
+    if (f.size() >= 6 && (f[0] & 1)) ++r(f[0] == 0xFF && f[1] == 0xFF ? BPTC.at() : MPTC.at());
+    if (q < QPTC.count) ++r(QPTC.at(q));
+  }
+  void send(std::span<const uint8_t> frame, uint64_t arrival_ns);  // onto the wire (or MAC loopback)
+  // functional mode (sim/ixgbe_functional.cc)
+  bool rx_one(std::span<const uint8_t> frame);  // false: the frame must wait in the packet buffer
+  Deliver rx_now(uint32_t q, std::span<const uint8_t> frame);
+  Deliver rx_general(uint32_t q, std::span<const uint8_t> frame);
+  [[gnu::cold]] Deliver rx_bad_queue(uint32_t q);
+  [[gnu::cold]] Deliver rx_dma_fault(uint32_t q, uint32_t idx);
+  Deliver rx_done(uint32_t q, Queue& g, uint32_t need);
+  Queue& view(bool rx, uint32_t q) {
+    Queue& g = rx ? rxq_[q] : txq_[q];
+    if (g.view_regs != reg_epoch_ || g.view_iommu != iommu_.epoch()) [[unlikely]] refresh_view(rx, q);
+    return g;
+  }
+  void refresh_view(bool rx, uint32_t q);
+  void tx_now(uint32_t q);
+  bool tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, bool& cause);
+  [[gnu::cold]] void tx_dma_fault(uint32_t q, uint32_t idx);
+  [[gnu::cold]] void tx_ring_fault(uint32_t q);
+  void add64(uint32_t lo_offset, uint64_t v) {  // a 64-bit statistic kept as two registers
+    const uint64_t cur = (static_cast<uint64_t>(r(lo_offset + 4)) << 32 | r(lo_offset)) + v;
+    r(lo_offset) = static_cast<uint32_t>(cur);
+    r(lo_offset + 4) = static_cast<uint32_t>(cur >> 32);
+  }
 
   World& world_;
+  const bool functional_;  // World::functional(), fixed for the world's life
   Iommu& iommu_;
   IxgbeConfig config_;
   Diagnostics diag_;
   Counters counters_;
   std::vector<uint32_t> regs_;
+  uint64_t reg_epoch_ = 0;       // bumped by every register write but RDT/TDT, and by reset (functional views)
   std::vector<int16_t> def_of_;  // index into kMap per word, -1 = no register
   std::array<Queue, kQueues> rxq_{}, txq_{};
   uint64_t reset_written_at_ = 0;
@@ -245,6 +321,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   Link* loop_link_ = nullptr;
   uint64_t wire_free_ps_ = 0;  // when the wire is idle again, in picoseconds
   std::deque<Bytes> rx_fifo_;
+  // Functional mode: a received frame with its FCS appended; a transmitted frame assembled or padded.
+  Bytes rx_scratch_, tx_scratch_;
   uint64_t rx_fifo_bytes_ = 0;
   bool rx_drain_scheduled_ = false;
   Pcie pcie_;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <queue>
+#include <span>
 #include <vector>
 
 #include "sim/iommu.h"
@@ -31,6 +32,9 @@ class Endpoint {
   virtual ~Endpoint() = default;
   // A frame (without FCS) has fully arrived at time `t`.
   virtual void receive(Bytes&& frame, uint64_t t) = 0;
+  // The same for a frame whose bytes stay the sender's: a receiver that does not keep the frame overrides it
+  // to take it without a copy (functional mode's fast path: generator -> port -> sink allocates nothing).
+  virtual void receive_view(std::span<const uint8_t> frame, uint64_t t) { receive(Bytes(frame.begin(), frame.end()), t); }
 };
 
 class EventTarget {
@@ -66,18 +70,40 @@ class Sink final : public Endpoint {
     bytes += frame.size();
     if (keep) kept.push_back(std::move(frame));
   }
+  void receive_view(std::span<const uint8_t> frame, uint64_t t) override {
+    if (keep || on_frame) [[unlikely]] return copy_in(frame, t);
+    ++frames;
+    bytes += frame.size();
+  }
   bool keep = true;
   std::function<void(const Bytes&, uint64_t)> on_frame;
   std::vector<Bytes> kept;
   uint64_t frames = 0;
   uint64_t bytes = 0;
+
+ private:
+  [[gnu::noinline]] void copy_in(std::span<const uint8_t> frame, uint64_t t) {
+    receive(Bytes(frame.begin(), frame.end()), t);
+  }
 };
+
+// How much of the device the simulator models; fixed for a world's life.
+//   kTimed       cycle-approximate (the default): doorbells cross PCIe, descriptors are fetched into on-chip
+//                caches by the PTHRESH/HTHRESH rules and written back by WTHRESH, data moves at PCIe bandwidth,
+//                frames wait in packet buffers and cross links as timed events.
+//   kFunctional  the same registers, filters, statistics, rings, IOMMU checks, interrupts, strict rules and
+//                faults, but no time passes inside a device: a doorbell runs its engine to completion at once
+//                and a transmitted frame reaches its peer at once. Virtual time still paces traffic sources and
+//                life-cycle delays (reset, link, queue enable). For throughput: apps, benchmarks, fuzzing.
+enum class Fidelity { kTimed, kFunctional };
 
 class World {
  public:
-  explicit World(Params params = {}) : params_(params) {}
+  explicit World(Params params = {}, Fidelity fidelity = Fidelity::kTimed) : params_(params), fidelity_(fidelity) {}
 
   const Params& params() const { return params_; }
+  Fidelity fidelity() const { return fidelity_; }
+  bool functional() const { return fidelity_ == Fidelity::kFunctional; }
   uint64_t now() const { return now_.load(std::memory_order_relaxed); }
   // Time of the earliest pending event, or UINT64_MAX.
   uint64_t next_event() const { return events_.empty() ? UINT64_MAX : events_.top().t; }
@@ -125,6 +151,7 @@ class World {
 
   static constexpr uint64_t kIovaBase = 0x0000'0040'0000'0000ull;  // 256 GiB: never a user-space address
   Params params_;
+  Fidelity fidelity_;
   Iommu iommu_;
   uint64_t next_iova_ = kIovaBase;
   std::atomic<uint64_t> now_{0};

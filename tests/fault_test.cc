@@ -23,7 +23,7 @@ struct Rig {
   uint32_t seq = 0;
   std::vector<nic::Packet> rx{64};
 
-  explicit Rig(nic::DeviceConfig cfg = config()) {
+  explicit Rig(sim::Fidelity fidelity, nic::DeviceConfig cfg = config()) : p(fidelity) {
     nic::set_log_level(nic::LogLevel::kError);
     a = nic::open_device(p.a, cfg);
     b = nic::open_device(p.b, cfg);
@@ -91,8 +91,13 @@ struct Rig {
   }
 };
 
-TEST(Fault, LinkLossMidTrafficThenTrafficResumesWithoutAReset) {
-  Rig r;
+// Each scenario runs with the timed model and with the functional one (sim/world.h): faults behave alike.
+class Fault : public ::testing::TestWithParam<sim::Fidelity> {};
+INSTANTIATE_TEST_SUITE_P(Fidelity, Fault, ::testing::Values(sim::Fidelity::kTimed, sim::Fidelity::kFunctional),
+                         testbed::fidelity_name);
+
+TEST_P(Fault, LinkLossMidTrafficThenTrafficResumesWithoutAReset) {
+  Rig r(GetParam());
   r.send(100);
   r.p.world.advance(3'000);  // some frames on the wire
   r.p.a.device().fault_link_down(true);
@@ -114,8 +119,8 @@ TEST(Fault, LinkLossMidTrafficThenTrafficResumesWithoutAReset) {
   r.expect_balanced();
 }
 
-TEST(Fault, StuckTxHeadIsDetectedResetAndRecovered) {
-  Rig r;
+TEST_P(Fault, StuckTxHeadIsDetectedResetAndRecovered) {
+  Rig r(GetParam());
   r.send(50);
   r.run(1'000'000);
   EXPECT_EQ(r.delivered, 50u);
@@ -140,8 +145,8 @@ TEST(Fault, StuckTxHeadIsDetectedResetAndRecovered) {
   EXPECT_EQ(r.p.a.device().diag().total() + r.p.b.device().diag().total(), 0u) << r.p.a.device().diag().summary();
 }
 
-TEST(Fault, IommuFaultsDropFramesCountedAndTrafficGoesOn) {
-  Rig r;
+TEST_P(Fault, IommuFaultsDropFramesCountedAndTrafficGoesOn) {
+  Rig r(GetParam());
   for (int round = 0; round < 20; ++round) {
     if (round % 4 == 1) r.p.b.device().fault_dma(1);  // one DMA of the domain fails: rx buffer, fetch or write-back
     r.send(40);
@@ -156,8 +161,8 @@ TEST(Fault, IommuFaultsDropFramesCountedAndTrafficGoesOn) {
   r.expect_balanced();
 }
 
-TEST(Fault, DeviceResetUnderTrafficIsNoticedAndRecovered) {
-  Rig r;
+TEST_P(Fault, DeviceResetUnderTrafficIsNoticedAndRecovered) {
+  Rig r(GetParam());
   for (int round = 0; round < 10; ++round) {
     r.send(64);
     r.p.world.advance(5'000);
@@ -175,8 +180,8 @@ TEST(Fault, DeviceResetUnderTrafficIsNoticedAndRecovered) {
   r.expect_balanced();
 }
 
-TEST(Fault, SurpriseRemovalIsReportedDeadAndEveryBufferComesBack) {
-  Rig r;
+TEST_P(Fault, SurpriseRemovalIsReportedDeadAndEveryBufferComesBack) {
+  Rig r(GetParam());
   r.send(100);
   r.p.world.advance(2'000);
   r.p.a.device().fault_remove();
@@ -196,8 +201,8 @@ TEST(Fault, SurpriseRemovalIsReportedDeadAndEveryBufferComesBack) {
   r.expect_balanced();
 }
 
-TEST(Fault, RxPacketBufferExhaustionIsCountedAsMissed) {
-  Rig r;
+TEST_P(Fault, RxPacketBufferExhaustionIsCountedAsMissed) {
+  Rig r(GetParam());
   r.p.b.device().fault_rx_stall(true);
   sim::TrafficSpec spec;
   spec.count = 20'000;  // 1.3 MB: more than the 512 KB packet buffer holds
@@ -214,8 +219,8 @@ TEST(Fault, RxPacketBufferExhaustionIsCountedAsMissed) {
   r.expect_balanced();
 }
 
-TEST(Fault, MempoolExhaustionIsADropNotACrash) {
-  Rig r;
+TEST_P(Fault, MempoolExhaustionIsADropNotACrash) {
+  Rig r(GetParam());
   // The app sits on every free buffer of B's pool: B cannot refill its ring.
   std::vector<nic::Packet> hoard;
   while (auto pkt = nic::Packet::alloc(r.b->rx_pool(0), 60)) hoard.push_back(std::move(pkt));

@@ -15,8 +15,14 @@ namespace {
 
 using testbed::CabledPair;
 
-// Every test here runs on strict simulated ports and fails on any diagnostic (tests/testbed.h).
-class Integration : public testbed::NoDiagnostics {};
+// Every test here runs on strict simulated ports and fails on any diagnostic (tests/testbed.h), once with the
+// timed model and once with the functional one (sim/world.h): both must carry the same frames and counters.
+class Integration : public testbed::NoDiagnostics, public ::testing::WithParamInterface<sim::Fidelity> {};
+
+class TimedIntegration : public testbed::NoDiagnostics {};
+
+INSTANTIATE_TEST_SUITE_P(Fidelity, Integration, ::testing::Values(sim::Fidelity::kTimed, sim::Fidelity::kFunctional),
+                         testbed::fidelity_name);
 
 constexpr nic::MacAddr kMacB{0x02, 0x53, 0x49, 0x4d, 0x00, 0x01};
 
@@ -44,8 +50,8 @@ size_t send_frames(nic::Device& dev, nic::Mempool& pool, uint32_t n, uint32_t le
   return sent;
 }
 
-TEST_F(Integration, LinkComesUpOnBothCabledPorts) {
-  CabledPair p;
+TEST_P(Integration, LinkComesUpOnBothCabledPorts) {
+  CabledPair p(GetParam());
   auto a = nic::open_device(p.a, fast_cfg());
   auto b = nic::open_device(p.b, fast_cfg());
   EXPECT_TRUE(a->link().up);
@@ -55,8 +61,8 @@ TEST_F(Integration, LinkComesUpOnBothCabledPorts) {
   EXPECT_EQ(p.a.device().diag().total(), 0u) << p.a.device().diag().summary();
 }
 
-TEST_F(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
-  CabledPair p;
+TEST_P(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
+  CabledPair p(GetParam());
   nic::Mempool tx_pool(p.a, 1024);
   auto a = nic::open_device(p.a, fast_cfg());
   auto b = nic::open_device(p.b, fast_cfg());
@@ -141,8 +147,8 @@ TEST_F(Integration, PacketsRoundTripByteForByteWithCountersAgreeing) {
 
 // Forwarding between two ports of one process (tools/fwd): port A's rx buffers are transmitted by port B.
 // Both ports share one DMA address space, as VFIO ports share one container, so B reads what A wrote.
-TEST_F(Integration, ForwardingBetweenPortsCarriesTheBytes) {
-  sim::World world;
+TEST_P(Integration, ForwardingBetweenPortsCarriesTheBytes) {
+  sim::World world({}, GetParam());
   sim::SimNic a(world, testbed::port_config(0)), b(world, testbed::port_config(1));
   sim::Sink out;
   b.device().connect(&out);
@@ -167,8 +173,8 @@ TEST_F(Integration, ForwardingBetweenPortsCarriesTheBytes) {
   EXPECT_EQ(a.device().diag().count("dma.iommu-fault") + b.device().diag().count("dma.iommu-fault"), 0u);
 }
 
-TEST_F(Integration, MacLoopbackReturnsFramesToTheSamePort) {
-  sim::World world;
+TEST_P(Integration, MacLoopbackReturnsFramesToTheSamePort) {
+  sim::World world({}, GetParam());
   sim::SimNic nic0(world, testbed::port_config(0));  // no cable at all
   nic::DeviceConfig cfg = fast_cfg();
   cfg.loopback = true;
@@ -185,8 +191,8 @@ TEST_F(Integration, MacLoopbackReturnsFramesToTheSamePort) {
   }
 }
 
-TEST_F(Integration, ShortFramesArePaddedTo60Bytes) {
-  sim::World world;
+TEST_P(Integration, ShortFramesArePaddedTo60Bytes) {
+  sim::World world({}, GetParam());
   sim::SimNic nic0(world, testbed::port_config(0));
   sim::Sink sink;
   nic0.device().connect(&sink);
@@ -198,9 +204,9 @@ TEST_F(Integration, ShortFramesArePaddedTo60Bytes) {
   EXPECT_EQ(sink.kept[0].size(), 60u);
 }
 
-TEST_F(Integration, WireTimeIsLineRate) {
+TEST_F(TimedIntegration, WireTimeIsLineRate) {
   // 1000 back-to-back 64-byte frames (60 + FCS) take 1000 * 67.2 ns on the wire.
-  sim::World world;
+  sim::World world;  // timed: the functional model has no wire time
   sim::SimNic nic0(world, testbed::port_config(0));
   sim::Sink sink;
   uint64_t first = 0, last = 0;
@@ -221,8 +227,8 @@ TEST_F(Integration, WireTimeIsLineRate) {
   EXPECT_NEAR(static_cast<double>(last - first), 999 * 67.2, 1.0);
 }
 
-TEST_F(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
-  sim::World world;
+TEST_P(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
+  sim::World world({}, GetParam());
   sim::SimNic nic0(world, testbed::port_config(0));  // no cable
   nic::DeviceConfig cfg;
   cfg.link_timeout_ms = 2000;
@@ -234,8 +240,8 @@ TEST_F(Integration, NoLinkTimesOutCleanlyAndReportsDown) {
   EXPECT_LT(world.now() - t0, 2'100'000'000u);
 }
 
-TEST_F(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
-  CabledPair p;
+TEST_P(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
+  CabledPair p(GetParam());
   nic::Mempool pool(p.a, 64);
   auto a = nic::open_device(p.a, fast_cfg());
   auto b = nic::open_device(p.b, fast_cfg());
@@ -248,8 +254,8 @@ TEST_F(Integration, CableUnpluggedTakesLinkDownAndFramesWait) {
   EXPECT_EQ(a->tx_ring_stats(0).packets, 10u);
 }
 
-TEST_F(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
-  CabledPair p;
+TEST_P(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
+  CabledPair p(GetParam());
   nic::DeviceConfig cfg = fast_cfg();
   cfg.rx_ring_size = 64;
   nic::Mempool pool(p.a, 1024);
@@ -267,8 +273,8 @@ TEST_F(Integration, FullRxRingDropsWithDropEnAndCountersExplainEveryFrame) {
   EXPECT_EQ(got + sb.rx_no_desc, sb.rx_packets);
 }
 
-TEST_F(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
-  CabledPair p;
+TEST_P(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
+  CabledPair p(GetParam());
   nic::DeviceConfig cfg = fast_cfg();
   cfg.promiscuous = false;
   nic::Mempool pool(p.a, 64);
@@ -294,8 +300,8 @@ TEST_F(Integration, UnicastFilterDropsOtherMacsUnlessPromiscuous) {
   EXPECT_EQ(b->rx_batch(0, rx), 1u);
 }
 
-TEST_F(Integration, TeardownReturnsAllDmaMemory) {
-  CabledPair p;
+TEST_P(Integration, TeardownReturnsAllDmaMemory) {
+  CabledPair p(GetParam());
   {
     nic::Mempool pool(p.a, 64);
     auto a = nic::open_device(p.a, fast_cfg());
@@ -311,8 +317,8 @@ namespace {
 
 // Receive-side scaling: flows spread over the rx queues as the Toeplitz hash and the redirection table say,
 // every frame of a flow on the same queue, and each queue's own ring and mempool carry its share.
-TEST_F(Integration, RssSpreadsFlowsOverQueuesConsistently) {
-  sim::World world;
+TEST_P(Integration, RssSpreadsFlowsOverQueuesConsistently) {
+  sim::World world({}, GetParam());
   sim::SimNic nic0(world, testbed::port_config(0));
   sim::Sink sink;
   nic0.device().connect(&sink);

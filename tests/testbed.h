@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -48,7 +49,7 @@ struct CabledPair {
   sim::World world;
   sim::SimNic a{world, port_config(0)};
   sim::SimNic b{world, port_config(1)};
-  CabledPair() {
+  explicit CabledPair(sim::Fidelity fidelity = sim::Fidelity::kTimed) : world({}, fidelity) {
     nic::set_log_level(nic::LogLevel::kWarn);
     a.device().connect(&b.device());
     b.device().connect(&a.device());
@@ -70,6 +71,11 @@ inline std::vector<uint8_t> frame_bytes(uint32_t len, const nic::MacAddr& dst, u
   std::vector<uint8_t> f(len);
   make_frame(f.data(), len, dst, seq);
   return f;
+}
+
+// Names the fidelity in parameterized test names: Timed / Functional.
+inline std::string fidelity_name(const ::testing::TestParamInfo<sim::Fidelity>& info) {
+  return info.param == sim::Fidelity::kTimed ? "Timed" : "Functional";
 }
 
 }  // namespace testbed
