@@ -15,6 +15,8 @@ grep -q "malformed PCI address" <<<"$out" || fail "bad PCI address message: $out
 out=$("$fwd" --rx-ring 100 2>&1); [ $? -eq 1 ] || fail "bad ring size must exit 1"
 grep -q -- "--rx-ring 100: must be a power of two" <<<"$out" || fail "bad ring size message: $out"
 out=$("$pktgen" --batch x 2>&1); [ $? -eq 1 ] || fail "non-numeric batch must exit 1"
+out=$("$fwd" --sim-model cycle 2>&1); [ $? -eq 1 ] || fail "unknown --sim-model must exit 1"
+grep -q "is not one of timed, functional" <<<"$out" || fail "--sim-model error: $out"
 set -e
 
 out=$("$pktgen" --count 50000 --sim-mode virtual 2>&1)
@@ -30,6 +32,10 @@ grep -q "(0 dropped by the device)" <<<"$out" || fail "fwd should not drop in vi
 out=$("$fwd" --seconds 1 --sim-mode virtual --frame-size 1514 2>&1)
 grep -qE "\[sim:0\] RX: 0.81 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd per-second stats: $out"
 grep -qE "\[sim:1\] TX: 0.81 Mpps, 10000 Mbit/s" <<<"$out" || fail "fwd per-second tx stats: $out"
+# The functional model: a full virtual second at line rate on both ports, every frame forwarded.
+out=$("$fwd" --seconds 1 --sim-mode virtual --sim-model functional 2>&1)
+grep -qE "\[sim:0\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd functional stats: $out"
+grep -qE "^forwarded 2976[0-9]{4} packets" <<<"$out" || fail "fwd functional count: $out"
 # selftest: loopback on two simulated ports; then again after dropping root (the process keeps working).
 out=$("$selftest" --ports sim,sim --count 2000 2>&1) || fail "selftest: $out"
 [ "$(grep -c '^sim:[0-9]: PASS$' <<<"$out")" -eq 2 ] || fail "selftest per-port PASS: $out"

@@ -104,6 +104,9 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
         "simulated ports: 'threaded' (the device runs in its own thread, paced to the clock, as a card does), "
         "'realtime' (same pacing, simulated on the app's thread between polls) or 'virtual' (fixed 1 us steps "
         "as fast as the host runs; stats per virtual second)");
+  f.add("sim-model", "timed",
+        "simulated ports: 'timed' (cycle-approximate: PCIe, descriptor caches, packet buffers) or 'functional' "
+        "(same registers, rings and counters, no time inside the device: fastest)");
   f.add("sim-scale", "1.0", "simulated ports, threaded/realtime: virtual seconds per wall second (e.g. 0.1)");
   f.add("user", "", "after init, drop root privileges to this user (name or uid:gid)");
 }
@@ -121,6 +124,10 @@ PortOptions port_options_from(const Flags& f) {
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
   else if (mode == "threaded") o.sim_mode = sim::Runner::Mode::kThreaded;
   else throw nic::Error("--sim-mode: '" + mode + "' is not one of threaded, realtime, virtual");
+  const std::string model = f.str("sim-model");
+  if (model == "timed") o.sim_model = sim::Fidelity::kTimed;
+  else if (model == "functional") o.sim_model = sim::Fidelity::kFunctional;
+  else throw nic::Error("--sim-model: '" + model + "' is not one of timed, functional");
   const std::string scale = f.str("sim-scale");
   char* end = nullptr;
   o.sim_scale = std::strtod(scale.c_str(), &end);
@@ -133,7 +140,7 @@ PortOptions port_options_from(const Flags& f) {
 // ---------------------------------------------------------------------------------------------------------
 std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const PortOptions& opt) {
   if (specs.empty()) throw nic::Error("no ports given (--ports)");
-  auto ps = std::make_unique<PortSet>();
+  auto ps = std::make_unique<PortSet>(opt.sim_model);
   std::vector<sim::SimNic*> sims;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (specs[i] == "sim") {
@@ -171,6 +178,8 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
   if (opt.wiring == SimWiring::kTrafficIn) {
     for (sim::SimNic* s : sims) {
       sim::TrafficSpec spec = opt.traffic;
+      // The functional model: one event per microsecond of traffic instead of one per frame.
+      if (opt.sim_model == sim::Fidelity::kFunctional && spec.burst_ns == 0) spec.burst_ns = 1000;
       std::copy(s->device().config().mac.begin(), s->device().config().mac.end(), spec.dst_mac);
       ps->generators.push_back(std::make_unique<sim::TrafficGen>(ps->world, &s->device(), spec));
       ps->generators.back()->start(ps->world.now());

@@ -53,6 +53,7 @@ enum class SimWiring {
 };
 
 struct PortSet {
+  explicit PortSet(sim::Fidelity fidelity = sim::Fidelity::kTimed) : world({}, fidelity) {}
   sim::World world;
   std::vector<std::unique_ptr<nic::Backend>> backends;
   std::vector<std::string> names;
@@ -92,6 +93,7 @@ struct PortOptions {
   SimWiring wiring = SimWiring::kPairCabled;
   sim::TrafficSpec traffic;
   sim::Runner::Mode sim_mode = sim::Runner::Mode::kRealTime;
+  sim::Fidelity sim_model = sim::Fidelity::kTimed;
   double sim_scale = 1.0;
   std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
 };
