@@ -7,6 +7,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <utility>
@@ -54,19 +55,12 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     assert(b->pool == this && top_ < capacity_);
     free_[top_++] = b;
   }
-  // Frees a run of buffers of this pool: the stack top stays in a register (free() reloads it per buffer,
-  // as its store could alias it). Slot is any type with `buf` and `pool` members; the run ends at the first
-  // slot of another pool. Returns the number freed.
-  template <class Slot>
-  uint32_t free_run(const Slot* slots, uint32_t n) {
-    uint32_t top = top_, i = 0;
-    PktBuf** const stack = free_.data();
-    for (; i < n && slots[i].pool == this; ++i) {
-      assert(slots[i].buf->pool == this && top < capacity_);
-      stack[top++] = slots[i].buf;
-    }
-    top_ = top;
-    return i;
+  // Frees n buffers, all of this pool, in one copy.
+  void free_bulk(PktBuf* const* bufs, uint32_t n) {
+    assert(top_ + n <= capacity_);
+    for (uint32_t i = 0; i < n; ++i) assert(bufs[i]->pool == this);
+    std::memcpy(&free_[top_], bufs, n * sizeof(PktBuf*));
+    top_ += n;
   }
   // IOVA of b's data, from the pool's layout: no need to read b's header (a cache line the CPU may not have).
   uint64_t data_iova(const PktBuf* b) const {

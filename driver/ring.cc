@@ -116,8 +116,9 @@ BasicTxRing<F>::BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
     : backend_(backend),
       ring_(alloc_ring(backend, size, "tx")),
       desc_(static_cast<Desc*>(ring_.virt)),
-      bufs_(size, Slot{nullptr, nullptr}),
+      bufs_(size, nullptr),
       chunk_last_(size, 0),
+      chunk_pool_(size, nullptr),
       size_(size),
       mask_(size - 1),
       tail_reg_(tail_reg) {}
@@ -130,14 +131,14 @@ BasicTxRing<F>::~BasicTxRing() {
 
 template <class F>
 void BasicTxRing<F>::release_all() {
-  for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i].pool->free(bufs_[i].buf);
+  for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i]->pool->free(bufs_[i]);
   clean_ = tail_;
 }
 
 template <class F>
 uint32_t BasicTxRing<F>::reclaim() {
   const volatile Desc* const ring = desc_;
-  const Slot* const bufs = bufs_.data();
+  PktBuf* const* const bufs = bufs_.data();
   const uint32_t mask = mask_, tail = tail_;
   uint32_t clean = clean_, freed = 0;
   while (clean != tail) {
@@ -145,11 +146,16 @@ uint32_t BasicTxRing<F>::reclaim() {
     if (!F::done(ring[last])) break;
     rmb_after_dd();
     const uint32_t end = (last + 1) & mask;
-    // Slots in [clean_, tail_) hold buffers; others are stale, never read. A chunk never wraps past the ring's
-    // end within one free_run (runs are split there), and consecutive slots usually share a pool.
-    for (uint32_t i = clean; i != end;) {
-      const uint32_t run = (end > i ? end : size_) - i;
-      i = (i + bufs[i].pool->free_run(bufs + i, run)) & mask;
+    // Slots in [clean_, tail_) hold buffers; others are stale and never read.
+    if (Mempool* pool = chunk_pool_[clean]) [[likely]] {  // one pool: one copy (two if the chunk wraps)
+      if (end > clean) {
+        pool->free_bulk(bufs + clean, end - clean);
+      } else {
+        pool->free_bulk(bufs + clean, size_ - clean);
+        pool->free_bulk(bufs, end);
+      }
+    } else {
+      for (uint32_t i = clean; i != end; i = (i + 1) & mask) bufs[i]->pool->free(bufs[i]);
     }
     freed += (end - clean) & mask;
     clean = end;
@@ -165,17 +171,22 @@ size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
   const uint32_t free_slots = size_ - 1 - in_flight();
   const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
   Desc* const ring = desc_;
-  Slot* const bufs = bufs_.data();
+  PktBuf** const bufs = bufs_.data();
   const uint32_t mask = mask_;
   uint32_t idx = tail_;
   uint32_t chunk_first = idx;
   uint32_t rs_at = (idx + kRsInterval - 1) & mask;  // slot that closes the current RS chunk
   uint64_t bytes = 0;
+  Mempool* chunk_pool = nullptr;  // the open chunk's buffers' pool
+  bool mixed = false;             // ... unless they come from several
   auto close_chunk = [&](uint32_t last) {
     F::request_status(ring[last]);
     chunk_last_[chunk_first] = static_cast<uint16_t>(last);
+    chunk_pool_[chunk_first] = mixed ? nullptr : chunk_pool;
     chunk_first = (last + 1) & mask;
     rs_at = (last + kRsInterval) & mask;
+    chunk_pool = nullptr;
+    mixed = false;
   };
   for (size_t taken = 0; taken < n; ++taken) {
     PktBuf* b = pkts[taken].release();
@@ -186,7 +197,10 @@ size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
       b->pool->free(b);
       continue;
     }
-    bufs[idx] = Slot{b, b->pool};
+    Mempool* const pool = b->pool;
+    if (chunk_pool == nullptr) chunk_pool = pool;
+    mixed |= pool != chunk_pool;
+    bufs[idx] = b;
     F::write(ring[idx], b->data_iova, size);
     bytes += size;
     if (idx == rs_at) close_chunk(idx);

@@ -166,14 +166,12 @@ class alignas(64) BasicTxRing {
   Backend& backend_;
   DmaRegion ring_;
   Desc* desc_;
-  // Buffer posted in each slot, and its pool: read from the buffer's header while tx_batch has it in cache,
-  // so reclaim frees without touching the header again (a cache miss per packet on a busy ring).
-  struct Slot {
-    PktBuf* buf;
-    Mempool* pool;
-  };
-  std::vector<Slot> bufs_;
+  std::vector<PktBuf*> bufs_;         // buffer posted in each slot
   std::vector<uint16_t> chunk_last_;  // at the first slot of each RS chunk: the slot that carries RS
+  // At the first slot of each RS chunk: the pool all its buffers belong to (noted while tx_batch has their
+  // headers in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
+  // touching the buffers' headers again (a cache miss per packet on a busy ring).
+  std::vector<Mempool*> chunk_pool_;
   uint32_t size_;
   uint32_t mask_;
   uint32_t tail_reg_;
