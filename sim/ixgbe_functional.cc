@@ -21,7 +21,7 @@ using namespace nic::ixgbe;
 void Ixgbe82599::refresh_view(bool rx, uint32_t q) {
   Queue& g = rx ? rxq_[q] : txq_[q];
   const uint32_t len = r((rx ? RDLEN : TDLEN).at(q));
-  const uint64_t base = static_cast<uint64_t>(r((rx ? RDBAH : TDBAH).at(q))) << 32 | r((rx ? RDBAL : TDBAL).at(q));
+  const uint64_t base = ring_base(rx, q);
   g.view_n = len / 16;
   g.host_ring = len != 0 ? iommu_.translate(base, len) : nullptr;
   if (rx) {

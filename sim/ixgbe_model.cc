@@ -408,7 +408,7 @@ void Ixgbe82599::desc_arrive(bool rx, uint32_t q, uint32_t gen) {
   const Fetch f = g.fetches.front();
   g.fetches.pop_front();
   g.inflight -= f.count;
-  const uint64_t base = static_cast<uint64_t>(r((rx ? RDBAH : TDBAH).at(q))) << 32 | r((rx ? RDBAL : TDBAL).at(q));
+  const uint64_t base = ring_base(rx, q);
   for (uint32_t i = 0; i < f.count; ++i) {
     RawDesc d;
     if (!iommu_.read(base + static_cast<uint64_t>(f.first + i) * 16, d.data(), 16)) {
@@ -496,7 +496,7 @@ void Ixgbe82599::tx_writeback(uint32_t q) {
   if (g.wb_pending == 0) return;
   const uint64_t t = ceil_ns(pcie_.write(now_ps(), static_cast<uint64_t>(g.wb_pending) * 16));
   ++counters_.writebacks;
-  const uint64_t base = static_cast<uint64_t>(r(TDBAH.at(q))) << 32 | r(TDBAL.at(q));
+  const uint64_t base = ring_base(false, q);
   for (size_t i = 0; i < g.rs_pending.size(); ++i) {
     HostWrite w;
     w.t_ns = t;
@@ -742,7 +742,7 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   w.rx = true;
   w.q = static_cast<uint8_t>(q);
   w.gen = g.gen;
-  w.ring_base = static_cast<uint64_t>(r(RDBAH.at(q))) << 32 | r(RDBAL.at(q));
+  w.ring_base = ring_base(true, q);
   w.ring_n = n;
   w.first = g.head;
   w.ndesc = need;

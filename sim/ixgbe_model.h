@@ -211,7 +211,13 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     diag_.report(rule, detail, world_.now(), r ? std::string(r->section) : std::string());
   }
   void strict_check(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
-  uint32_t tx_unprocessed(uint32_t q) const;  // descriptors between the engine's head and TDT
+  uint32_t tx_unprocessed(uint32_t q) const;
+  // A ring's base address. Rings are 128-byte aligned (§8.2.3.8.1, §8.2.3.9.5): the device does not use bits
+  // 6:0 of RDBAL/TDBAL (strict mode reports software that sets them: ring.base-misaligned).
+  uint64_t ring_base(bool rx, uint32_t q) const {
+    using namespace nic::ixgbe;
+    return (static_cast<uint64_t>(r((rx ? RDBAH : TDBAH).at(q))) << 32 | r((rx ? RDBAL : TDBAL).at(q))) & ~uint64_t{0x7F};
+  }  // descriptors between the engine's head and TDT
 
   void reset();
   bool in_reset() const { return world_.now() < reset_done_at_; }
