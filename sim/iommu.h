@@ -56,6 +56,12 @@ class Iommu {
     w = Window{m->iova, m->len, epoch_, m->host};
     return m->host + (iova - m->iova);
   }
+  // translate() without consuming an injected fault: for translations a device keeps (a ring's address) rather
+  // than performs per access.
+  uint8_t* lookup(uint64_t iova, uint64_t len) {
+    const Recent* m = find(iova, len);
+    return m ? m->host + (iova - m->iova) : nullptr;
+  }
   // The window's host address for iova if the window covers it, else nullptr; never a fault (for prefetching).
   const uint8_t* peek(uint64_t iova, const Window& w) const {
     return w.epoch == epoch_ && iova - w.iova < w.len ? w.host + (iova - w.iova) : nullptr;

@@ -16,14 +16,14 @@ namespace sim {
 using namespace nic::ixgbe;
 
 // Queue q's registers decoded for the engines below (through view(), which calls this only after a register
-// write, a reset or an IOMMU mapping change): the ring's host address (translated once, not per frame), its
-// size, and for rx the buffer size and CRC handling.
+// write, a reset or an IOMMU mapping change): the ring's host address (translated once, not per frame; a ring
+// outside the mappings stays nullptr until they change), its size, and for rx the buffer size and CRC handling.
 void Ixgbe82599::refresh_view(bool rx, uint32_t q) {
   Queue& g = rx ? rxq_[q] : txq_[q];
   const uint32_t len = r((rx ? RDLEN : TDLEN).at(q));
   const uint64_t base = ring_base(rx, q);
   g.view_n = len / 16;
-  g.host_ring = len != 0 ? iommu_.translate(base, len) : nullptr;
+  g.host_ring = len != 0 ? iommu_.lookup(base, len) : nullptr;  // kept, so it must not consume injected faults
   if (rx) {
     const uint32_t srrctl = r(SRRCTL.at(q));
     g.view_bsize = srrctl::kBsizePacket.get(srrctl) * 1024;
@@ -84,7 +84,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
   if (!buf) [[unlikely]] return rx_dma_fault(q, g.head);
   const uint32_t ahead = g.head + 8 < n ? g.head + 8 : g.head + 8 - n;
   __builtin_prefetch(iommu_.peek(ring[ahead].read.pkt_addr, g.buffers), 1);
-  std::memcpy(buf, frame.data(), total);
+  std::memmove(buf, frame.data(), total);  // (the frame may be DMA memory too: a tx buffer, through loopback)
   d.wb.pkt_info = 0;  // packet type, RSS hash: not modelled
   d.wb.rss_or_csum = 0;
   d.wb.length = static_cast<uint16_t>(total);
@@ -101,17 +101,27 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
   const uint32_t n = g.view_n, bsize = g.view_bsize, tail = r(RDT.at(q));
   const uint32_t total = static_cast<uint32_t>(frame.size()) + (g.view_strip ? 0 : 4);
   const uint32_t need = (total + bsize - 1) / bsize;
-  if ((tail >= g.head ? tail - g.head : tail + n - g.head) < need) return Deliver::kNoDescriptor;
   // CRC stays in the buffer unless both strip bits are set (§8.2.3.8.8: they must agree).
   if (g.view_strip_mismatch) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
+  if ((tail >= g.head ? tail - g.head : tail + n - g.head) < need) return Deliver::kNoDescriptor;
   auto* ring = reinterpret_cast<nic::AdvRxDesc*>(g.host_ring);
   if (!ring) {
     ++counters_.dma_faults;
     report("dma.iommu-fault", "rx queue " + std::to_string(q) + " descriptor ring");
     return Deliver::kDropped;
   }
-  for (uint32_t i = 0, idx = g.head; i < need; ++i, idx = idx + 1 == n ? 0 : idx + 1)
-    if (!iommu_.translate(ring[idx].read.pkt_addr, std::min(bsize, total - i * bsize))) return rx_dma_fault(q, idx);
+  // MAXFRS (16 bits, CRC included) and 1 KB buffers at the least: at most 64 buffers per frame.
+  uint8_t* dst[64];
+  if (need > std::size(dst)) {
+    report("rx.bad-queue-state", "queue " + std::to_string(q) + ": a frame needs more than 64 buffers");
+    return Deliver::kDropped;
+  }
+  // Each buffer address is read once and checked; the copies below go only where the IOMMU allowed, even if
+  // one buffer overlaps the ring and a copy rewrites a later descriptor.
+  for (uint32_t i = 0, idx = g.head; i < need; ++i, idx = idx + 1 == n ? 0 : idx + 1) {
+    dst[i] = iommu_.translate(ring[idx].read.pkt_addr, std::min(bsize, total - i * bsize));
+    if (!dst[i]) return rx_dma_fault(q, idx);
+  }
   if (!g.view_strip) {
     const uint32_t fcs = crc32(frame.data(), frame.size());
     rx_scratch_.assign(frame.begin(), frame.end());
@@ -121,7 +131,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
   for (uint32_t i = 0, idx = g.head, off = 0; i < need; ++i, idx = idx + 1 == n ? 0 : idx + 1) {
     nic::AdvRxDesc& d = ring[idx];
     const uint32_t chunk = std::min(bsize, total - off);
-    std::memcpy(iommu_.translate(d.read.pkt_addr, chunk), frame.data() + off, chunk);  // checked above
+    std::memmove(dst[i], frame.data() + off, chunk);
     d.wb.pkt_info = 0;
     d.wb.rss_or_csum = 0;
     d.wb.length = static_cast<uint16_t>(chunk);
@@ -179,6 +189,7 @@ void Ixgbe82599::tx_now(uint32_t q) {
       else send({data, len}, world_.now());
     } else {
       tx_dma_fault(q, first);
+      ++counters_.tx_bad_frames;
     }
     if (cmd & nic::txd::kCmdRs) {
       __atomic_store_n(&d.wb.status, nic::txd::kStatusDD, __ATOMIC_RELEASE);
@@ -197,11 +208,12 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   Queue& g = txq_[q];
   const uint32_t n = g.view_n, first = g.head;
   auto slot = [first, n](uint32_t i) { return first + i < n ? first + i : first + i - n; };  // i < n
-  const uint32_t limit = std::min(tail >= first ? tail - first : tail + n - first, p.tx_desc_cache);
+  const uint32_t cache = std::min<uint32_t>(p.tx_desc_cache, 64);  // (`rs` below has a bit per descriptor)
+  const uint32_t limit = std::min(tail >= first ? tail - first : tail + n - first, cache);
   uint32_t k = 0;
   while (k < limit && !(ring[slot(k)].read.cmd_type_len & nic::txd::kCmdEop)) ++k;
   if (k == limit) {
-    if (limit < p.tx_desc_cache) return false;  // the rest of the frame is not handed over yet
+    if (limit < cache) return false;  // the rest of the frame is not handed over yet
     report("txd.frame-exceeds-cache", "queue " + std::to_string(q) + ": no EOP within the on-chip cache");
     k = limit - 1;  // drop these descriptors as one bad frame
   }
@@ -245,7 +257,9 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
     frame = tx_scratch_;
   }
   g.head = slot(ndesc);  // ndesc <= limit < n
-  if (!bad) {
+  if (bad) {
+    ++counters_.tx_bad_frames;  // once per frame, however many of its descriptors were at fault
+  } else {
     count_tx(q, frame);
     send(frame, world_.now());  // no serialization time: it arrives as it leaves
   }
@@ -257,10 +271,9 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   return true;
 }
 
-// The IOMMU refused the buffer of descriptor idx: the frame is not sent (its descriptors are still done).
+// The IOMMU refused the buffer of descriptor idx: its frame is not sent (its descriptors are still done).
 void Ixgbe82599::tx_dma_fault(uint32_t q, uint32_t idx) {
   ++counters_.dma_faults;
-  ++counters_.tx_bad_frames;
   report("dma.iommu-fault", "tx queue " + std::to_string(q) + " buffer of descriptor " + std::to_string(idx));
 }
 

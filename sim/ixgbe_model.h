@@ -36,7 +36,9 @@
 // whatever WTHRESH says); a TDT write transmits every handed-over frame at once (tx_now(): DD on RS
 // descriptors at once, the frame lent to the peer without a copy). Register semantics, filters, RSS, packet
 // buffer limits (frames wait there only while the ring has no descriptor), statistics, interrupts, strict
-// rules and every fault behave as in timed mode.
+// rules and the faults behave as in timed mode, with one difference for fault_dma(): the functional engines
+// translate a ring once (not per descriptor) and write back without a separate translation, so an injected
+// fault always lands on a frame's buffer: that frame is dropped, the queue goes on.
 #pragma once
 
 #include <array>
@@ -106,7 +108,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // overflows (MPC). Clearing it lets the buffer drain.
   void fault_rx_stall(bool on);
   // The next `n` DMA accesses of this device's IOMMU domain fault (shared by every port of the world, as
-  // one VFIO container is): a refused descriptor fetch stalls that queue, a refused buffer drops the frame.
+  // one VFIO container is): a refused descriptor fetch stalls that queue, a refused buffer drops the frame
+  // (functional mode: only buffer accesses count, see the top of this file).
   void fault_dma(uint32_t n) { iommu_.inject_faults(n); }
   // The device resets itself under traffic (as after a PCIe/firmware event): every register returns to its
   // reset value, queues and receive are off, the link retrains; frames inside the device are lost.
