@@ -34,7 +34,7 @@ for t in $targets; do
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
   new=$(grep -o 'stat::new_units_added: *[0-9]*' "$log" | grep -o '[0-9]*$')
-  printf '%-16s %10s execs %8s execs/s  coverage %5s edges  %5s new inputs\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${new:-?}"
+  printf '%-20s %10s execs %8s execs/s  coverage %5s edges  %5s new inputs\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${new:-?}"
   if [ $rc -ne 0 ] || ls "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* >/dev/null 2>&1; then
     echo "FUZZ $t FAIL (see $log)"; grep -m3 -E 'ERROR|SUMMARY' "$log"
     status=1

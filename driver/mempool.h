@@ -59,11 +59,13 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   void free_bulk(PktBuf* const* bufs, uint32_t n) {
     assert(top_ + n <= capacity_);
     for (uint32_t i = 0; i < n; ++i) assert(bufs[i]->pool == this);
-    std::memcpy(&free_[top_], bufs, n * sizeof(PktBuf*));
+    if (n == 0) return;
+    std::memcpy(free_.data() + top_, bufs, n * sizeof(PktBuf*));
     top_ += n;
   }
   // IOVA of b's data, from the pool's layout: no need to read b's header (a cache line the CPU may not have).
   uint64_t data_iova(const PktBuf* b) const {
+    assert(b->pool == this);
     return region_.iova + static_cast<uint64_t>(reinterpret_cast<const uint8_t*>(b) - static_cast<uint8_t*>(region_.virt)) +
            sizeof(PktBuf);
   }
