@@ -45,7 +45,7 @@ struct Soak {
   uint64_t until = 0, recoveries_at_start = 0;
   std::vector<nic::Packet> hoard;
 
-  explicit Soak(uint64_t seed) : rng(seed) {
+  Soak(uint64_t seed, sim::Fidelity model) : world({}, model), rng(seed) {
     for (int i = 0; i < 2; ++i) {
       sim::IxgbeConfig c;
       c.name = "sim:" + std::to_string(i);
@@ -180,10 +180,11 @@ bool expected_diag(const Soak& s, const std::string& rule) {
 }
 
 int soak_main(int argc, char** argv) {
-  app::Flags f("soak", "soak [--seconds N] [--seed S] [--fault-every-ms MS]");
+  app::Flags f("soak", "soak [--seconds N] [--seed S] [--fault-every-ms MS] [--sim-model timed|functional]");
   f.add("seconds", "10", "wall-clock seconds of traffic and faults (1..3600)");
   f.add("seed", "1", "seed of the fault sequence (same seed, same faults in the same virtual-time order)");
   f.add("fault-every-ms", "40", "mean virtual milliseconds between faults (one at a time)");
+  f.add("sim-model", "timed", "'timed' (cycle-approximate) or 'functional' (no time inside the devices)");
   f.add_bool("quiet", "do not log driver warnings (recoveries, link changes)");
   if (!f.parse(argc, argv)) return f.exit_code();
   const uint64_t seconds = f.u64("seconds");
@@ -191,10 +192,13 @@ int soak_main(int argc, char** argv) {
   const uint64_t every = std::max<uint64_t>(f.u64("fault-every-ms"), 1);
   nic::set_log_level(f.on("quiet") ? nic::LogLevel::kError : nic::LogLevel::kWarn);
 
-  Soak s(f.u64("seed"));
-  std::printf("soak: 2 strict simulated 82599 ports cabled back to back, seed %llu, %llu s, a fault every ~%llu ms "
-              "of virtual time\n",
-              static_cast<unsigned long long>(f.u64("seed")), static_cast<unsigned long long>(seconds),
+  const std::string model = f.str("sim-model");
+  if (model != "timed" && model != "functional")
+    throw nic::Error("--sim-model: '" + model + "' is not one of timed, functional");
+  Soak s(f.u64("seed"), model == "timed" ? sim::Fidelity::kTimed : sim::Fidelity::kFunctional);
+  std::printf("soak: 2 strict simulated 82599 ports cabled back to back (%s model), seed %llu, %llu s, a fault "
+              "every ~%llu ms of virtual time\n",
+              model.c_str(), static_cast<unsigned long long>(f.u64("seed")), static_cast<unsigned long long>(seconds),
               static_cast<unsigned long long>(every));
   const auto deadline = Clock::now() + std::chrono::seconds(seconds);
   uint64_t next_fault = s.world.now() + s.uniform(every / 2, every * 3 / 2) * kMs;
