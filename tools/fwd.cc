@@ -13,20 +13,8 @@
 
 #include "driver/log.h"
 #include "tools/app.h"
+#include "tools/forward.h"
 #include "tools/irq_mode.h"
-
-namespace {
-
-// Receives a batch on `rx` and sends it on `tx`; what tx does not take is dropped (and freed) right here.
-uint64_t forward(nic::Device& rx, nic::Device& tx, std::vector<nic::Packet>& bufs, uint16_t queue = 0) {
-  const size_t n = rx.rx_batch(queue, bufs);
-  for (size_t i = 0; i < n; ++i) bufs[i].data()[1]++;  // touch the packet, as a real app would (ixy does this)
-  const size_t sent = tx.tx_batch(queue, std::span(bufs.data(), n));
-  for (size_t i = sent; i < n; ++i) bufs[i].reset();
-  return n;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   app::Flags f("fwd", "fwd [--ports P0,P1] [--batch N] [--seconds S] [--count N]");
@@ -97,8 +85,8 @@ int main(int argc, char** argv) {
         std::vector<nic::Packet> wbufs(batch);
         uint64_t n = 0;
         while (!stop.load(std::memory_order_relaxed)) {
-          n += forward(a, b, wbufs, q);
-          if (&a != &b) n += forward(b, a, wbufs, q);
+          n += app::forward(a, b, wbufs, q);
+          if (&a != &b) n += app::forward(b, a, wbufs, q);
           worker_count[q].n.store(n, std::memory_order_relaxed);
         }
       });
@@ -109,8 +97,8 @@ int main(int argc, char** argv) {
     uint64_t forwarded = 0;
     while (!app::stop_requested()) {
       const uint64_t before = forwarded;
-      forwarded += forward(a, b, bufs);
-      if (&a != &b) forwarded += forward(b, a, bufs);
+      forwarded += app::forward(a, b, bufs);
+      if (&a != &b) forwarded += app::forward(b, a, bufs);
       ps->pump();
       if (irq) irq->after_round(forwarded - before);
       if (stats.maybe_print() && irq) irq->print_second();

@@ -14,6 +14,7 @@
 #include "driver/device.h"
 #include "driver/log.h"
 #include "sim/fakes/null_nic.h"
+#include "tools/forward.h"
 
 namespace {
 
@@ -27,15 +28,7 @@ struct Port {
   }
 };
 
-// The measured part: exactly what tools/fwd does per direction.
-__attribute__((noinline)) size_t forward(nic::Device& rx, nic::Device& tx, std::vector<nic::Packet>& bufs) {
-  const size_t n = rx.rx_batch(0, bufs);
-  for (size_t i = 0; i < n; ++i) bufs[i].data()[1]++;
-  const size_t sent = tx.tx_batch(0, std::span(bufs.data(), n));
-  for (size_t i = sent; i < n; ++i) bufs[i].reset();
-  return n;
-}
-
+// The measured part is app::forward (tools/forward.h): exactly what tools/fwd does per direction.
 struct Result {
   double cycles_per_pkt;
   uint64_t packets;
@@ -74,8 +67,8 @@ Result run(size_t batch, uint64_t target_packets, double overhead) {
     a.nic.complete_tx();
     b.nic.complete_tx();
     const uint64_t c0 = __rdtsc();
-    pkts += forward(*a.dev, *b.dev, bufs);
-    pkts += forward(*b.dev, *a.dev, bufs);
+    pkts += app::forward(*a.dev, *b.dev, bufs);
+    pkts += app::forward(*b.dev, *a.dev, bufs);
     const uint64_t c1 = __rdtsc();
     cycles += c1 - c0;
     ++regions;

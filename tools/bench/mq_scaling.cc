@@ -16,16 +16,9 @@
 #include "driver/device.h"
 #include "driver/log.h"
 #include "sim/fakes/null_nic.h"
+#include "tools/forward.h"
 
 namespace {
-
-size_t forward(nic::Device& rx, nic::Device& tx, std::vector<nic::Packet>& bufs, uint16_t q) {
-  const size_t n = rx.rx_batch(q, bufs);
-  for (size_t i = 0; i < n; ++i) bufs[i].data()[1]++;
-  const size_t sent = tx.tx_batch(q, std::span(bufs.data(), n));
-  for (size_t i = sent; i < n; ++i) bufs[i].reset();
-  return n;
-}
 
 struct Result {
   double mpps, cycles_per_pkt;
@@ -54,7 +47,7 @@ Result run(uint16_t queues, double seconds) {
         na.complete_tx(q);
         nb.complete_tx(q);
         const uint64_t c0 = __rdtsc();
-        s.pkts += forward(*a, *b, bufs, q) + forward(*b, *a, bufs, q);
+        s.pkts += app::forward(*a, *b, bufs, q) + app::forward(*b, *a, bufs, q);
         s.cycles += __rdtsc() - c0;
       }
       stats[q] = s;

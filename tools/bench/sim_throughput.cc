@@ -12,20 +12,13 @@
 
 #include "driver/log.h"
 #include "tools/app.h"
+#include "tools/forward.h"
 
 namespace {
 
 struct Row {
   double wall_s, forwarded, line_pps;
 };
-
-size_t forward(nic::Device& rx, nic::Device& tx, std::vector<nic::Packet>& bufs) {
-  const size_t n = rx.rx_batch(0, bufs);
-  for (size_t i = 0; i < n; ++i) bufs[i].data()[1]++;  // as tools/fwd does
-  const size_t sent = tx.tx_batch(0, std::span(bufs.data(), n));
-  for (size_t i = sent; i < n; ++i) bufs[i].reset();
-  return n;
-}
 
 Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
   app::PortOptions opt;
@@ -42,8 +35,8 @@ Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
   uint64_t forwarded = 0;
   const auto w0 = std::chrono::steady_clock::now();
   while (ps->now_ns() - t0 < virtual_ns) {
-    forwarded += forward(a, b, bufs);
-    forwarded += forward(b, a, bufs);
+    forwarded += app::forward(a, b, bufs);
+    forwarded += app::forward(b, a, bufs);
     ps->pump();
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
