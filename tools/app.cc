@@ -111,6 +111,12 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
   f.add("user", "", "after init, drop root privileges to this user (name or uid:gid)");
 }
 
+sim::Fidelity sim_model_from(const std::string& name) {
+  if (name == "timed") return sim::Fidelity::kTimed;
+  if (name == "functional") return sim::Fidelity::kFunctional;
+  throw nic::Error("--sim-model: '" + name + "' is not one of timed, functional");
+}
+
 PortOptions port_options_from(const Flags& f) {
   PortOptions o;
   o.device.rx_ring_size = static_cast<uint32_t>(f.u64("rx-ring"));
@@ -124,10 +130,7 @@ PortOptions port_options_from(const Flags& f) {
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
   else if (mode == "threaded") o.sim_mode = sim::Runner::Mode::kThreaded;
   else throw nic::Error("--sim-mode: '" + mode + "' is not one of threaded, realtime, virtual");
-  const std::string model = f.str("sim-model");
-  if (model == "timed") o.sim_model = sim::Fidelity::kTimed;
-  else if (model == "functional") o.sim_model = sim::Fidelity::kFunctional;
-  else throw nic::Error("--sim-model: '" + model + "' is not one of timed, functional");
+  o.sim_model = sim_model_from(f.str("sim-model"));
   const std::string scale = f.str("sim-scale");
   char* end = nullptr;
   o.sim_scale = std::strtod(scale.c_str(), &end);

@@ -128,6 +128,8 @@ int run_main(const std::function<int()>& body);
 // Common flags every packet app takes.
 void add_port_flags(Flags& f, const std::string& default_ports);
 PortOptions port_options_from(const Flags& f);
+// --sim-model's value: "timed" or "functional"; throws nic::Error naming the choices otherwise.
+sim::Fidelity sim_model_from(const std::string& name);
 std::vector<std::string> split(const std::string& s, char sep);
 
 // Stop flag set by SIGINT/SIGTERM.

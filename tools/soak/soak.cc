@@ -193,9 +193,7 @@ int soak_main(int argc, char** argv) {
   nic::set_log_level(f.on("quiet") ? nic::LogLevel::kError : nic::LogLevel::kWarn);
 
   const std::string model = f.str("sim-model");
-  if (model != "timed" && model != "functional")
-    throw nic::Error("--sim-model: '" + model + "' is not one of timed, functional");
-  Soak s(f.u64("seed"), model == "timed" ? sim::Fidelity::kTimed : sim::Fidelity::kFunctional);
+  Soak s(f.u64("seed"), app::sim_model_from(model));
   std::printf("soak: 2 strict simulated 82599 ports cabled back to back (%s model), seed %llu, %llu s, a fault "
               "every ~%llu ms of virtual time\n",
               model.c_str(), static_cast<unsigned long long>(f.u64("seed")), static_cast<unsigned long long>(seconds),
