@@ -34,8 +34,7 @@ class Iommu {
       --injected_faults_;
       return nullptr;
     }
-    const Recent* m = find(iova, len);
-    return m ? m->host + (iova - m->iova) : nullptr;
+    return lookup(iova, len);
   }
   // A caller's own one-mapping cache (say, one per queue, whose buffers all come from one pool): the same
   // result as translate(iova, len), a few instructions when the window covers the access. Valid while no

@@ -15,6 +15,20 @@ namespace sim {
 
 using namespace nic::ixgbe;
 
+namespace {
+
+// An rx descriptor's write-back (§7.1.6.2) for `len` bytes of data already in its buffer: DD (and EOP on a
+// frame's last descriptor) land last, as a release store. Packet type and RSS hash are not modelled.
+inline void write_back(nic::AdvRxDesc& d, uint32_t len, bool eop) {
+  d.wb.pkt_info = 0;
+  d.wb.rss_or_csum = 0;
+  d.wb.length = static_cast<uint16_t>(len);
+  d.wb.vlan = 0;
+  __atomic_store_n(&d.wb.status_error, nic::rxd::kStatusDD | (eop ? nic::rxd::kStatusEOP : 0u), __ATOMIC_RELEASE);
+}
+
+}  // namespace
+
 // Queue q's registers decoded for the engines below (through view(), which calls this only after a register
 // write, a reset or an IOMMU mapping change): the ring's host address (translated once, not per frame; a ring
 // outside the mappings stays nullptr until they change), its size, and for rx the buffer size and CRC handling.
@@ -85,11 +99,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
   const uint32_t ahead = g.head + 8 < n ? g.head + 8 : g.head + 8 - n;
   __builtin_prefetch(iommu_.peek(ring[ahead].read.pkt_addr, g.buffers), 1);
   std::memmove(buf, frame.data(), total);  // (the frame may be DMA memory too: a tx buffer, through loopback)
-  d.wb.pkt_info = 0;  // packet type, RSS hash: not modelled
-  d.wb.rss_or_csum = 0;
-  d.wb.length = static_cast<uint16_t>(total);
-  d.wb.vlan = 0;
-  __atomic_store_n(&d.wb.status_error, nic::rxd::kStatusDD | nic::rxd::kStatusEOP, __ATOMIC_RELEASE);
+  write_back(d, total, true);
   return rx_done(q, g, 1);
 }
 
@@ -132,12 +142,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
     nic::AdvRxDesc& d = ring[idx];
     const uint32_t chunk = std::min(bsize, total - off);
     std::memmove(dst[i], frame.data() + off, chunk);
-    d.wb.pkt_info = 0;
-    d.wb.rss_or_csum = 0;
-    d.wb.length = static_cast<uint16_t>(chunk);
-    d.wb.vlan = 0;
-    __atomic_store_n(&d.wb.status_error, nic::rxd::kStatusDD | (i + 1 == need ? nic::rxd::kStatusEOP : 0u),
-                     __ATOMIC_RELEASE);
+    write_back(d, chunk, i + 1 == need);
     off += chunk;
   }
   return rx_done(q, g, need);

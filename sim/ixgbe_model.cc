@@ -31,8 +31,8 @@ bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is
 }  // namespace
 
 Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
-    : world_(world), functional_(world.functional()), iommu_(iommu), config_(std::move(config)), regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1),
-      pcie_(world.params()) {
+    : world_(world), functional_(world.functional()), iommu_(iommu), config_(std::move(config)),
+      regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1), pcie_(world.params()) {
   for (size_t i = 0; i < std::size(kMap); ++i)
     for (uint32_t k = 0; k < kMap[i].count; ++k)
       if (kMap[i].at(k) < kBarSize) def_of_[kMap[i].at(k) / 4] = static_cast<int16_t>(i);
@@ -556,21 +556,17 @@ void Ixgbe82599::clear_causes(uint32_t bits) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Receive: MAC checks, L2 filter (§7.1.1), packet buffer (§7.1.2), then queue 0's descriptors.
-void Ixgbe82599::receive(Bytes&& frame, uint64_t) {
-  if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) {
-    ++counters_.rx_link_down;  // in MAC loopback the PHY side is not listened to
-    return;
-  }
-  ingress(frame, &frame);
-}
-
-void Ixgbe82599::receive_view(std::span<const uint8_t> frame, uint64_t) {
+// From the cable; in MAC loopback the PHY side is not listened to. (`owned`: see ingress().)
+void Ixgbe82599::from_wire(std::span<const uint8_t> frame, Bytes* owned) {
   if (r(HLREG0.at()) & hlreg0::kLoopback.mask()) {
     ++counters_.rx_link_down;
     return;
   }
-  ingress(frame, nullptr);
+  ingress(frame, owned);
 }
+
+void Ixgbe82599::receive(Bytes&& frame, uint64_t) { from_wire(frame, &frame); }
+void Ixgbe82599::receive_view(std::span<const uint8_t> frame, uint64_t) { from_wire(frame, nullptr); }
 
 void Ixgbe82599::on_loopback(Bytes&& frame, uint64_t) { ingress(frame, &frame); }
 

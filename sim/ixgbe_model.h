@@ -214,7 +214,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     diag_.report(rule, detail, world_.now(), r ? std::string(r->section) : std::string());
   }
   void strict_check(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
-  uint32_t tx_unprocessed(uint32_t q) const;
+  uint32_t tx_unprocessed(uint32_t q) const;  // descriptors between the engine's head and TDT
   // A ring's base address. Rings are 128-byte aligned (§8.2.3.8.1, §8.2.3.9.5): the device does not use bits
   // 6:0 of RDBAL/TDBAL (strict mode reports software that sets them: ring.base-misaligned).
   uint64_t ring_base(bool rx, uint32_t q) const {
@@ -263,6 +263,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void clear_causes(uint32_t eicr_bits);
   // rx
   void on_loopback(Bytes&& frame, uint64_t t);
+  void from_wire(std::span<const uint8_t> frame, Bytes* owned);
   // A frame from the wire; `owned`, if given, holds its bytes and may be moved into the packet buffer.
   void ingress(std::span<const uint8_t> frame, Bytes* owned);
   bool accept(std::span<const uint8_t> frame) const;

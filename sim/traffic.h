@@ -90,12 +90,12 @@ class TrafficGen final : public EventTarget {
   }
 
  private:
-  // Turns buf_ (frame seq - 1) into frame seq, as fill() would: the flow's port, the sequence number, and the
-  // pattern, every byte of which grows by 31 per frame (16 bytes per vector add).
-  static Bytes with_slack(Bytes f) {
+  static Bytes with_slack(Bytes f) {  // room for step()'s last 16-byte vector past the frame's end
     f.resize(f.size() + 16);
     return f;
   }
+  // Turns buf_ (frame seq - 1) into frame seq, as fill() would: the flow's port, the sequence number, and the
+  // pattern, every byte of which grows by 31 per frame (16 bytes per vector add).
   void step(uint32_t seq) {
     const size_t header = header_length(spec_);
     uint8_t* f = buf_.data();

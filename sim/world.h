@@ -102,7 +102,6 @@ class World {
   explicit World(Params params = {}, Fidelity fidelity = Fidelity::kTimed) : params_(params), fidelity_(fidelity) {}
 
   const Params& params() const { return params_; }
-  Fidelity fidelity() const { return fidelity_; }
   bool functional() const { return fidelity_ == Fidelity::kFunctional; }
   uint64_t now() const { return now_.load(std::memory_order_relaxed); }
   // Time of the earliest pending event, or UINT64_MAX.
