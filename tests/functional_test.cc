@@ -78,6 +78,8 @@ TEST_F(Functional, FramesWaitInThePacketBufferUntilTheTailWriteGivesDescriptors)
   nic::DeviceStats s;
   b->read_stats(s);
   EXPECT_EQ(s.rx_missed + s.rx_no_desc, 0u);
+  a->tx_batch(0, {});  // reclaim: every buffer sent is back
+  EXPECT_EQ(pool.in_use(), 0u);
 }
 
 // What one run of a mixed workload leaves behind, for comparing the two models.
@@ -126,6 +128,11 @@ struct Outcome {
     for (uint32_t q = 0; q < 4; ++q) o.qprc.push_back(a.device().read32(nic::ixgbe::QPRC.at(q)));
     da->read_stats(o.a);
     db->read_stats(o.b);
+    // Every buffer is back: A's pools hold only what its rx rings have posted (B's tx rings reclaimed).
+    for (uint16_t q = 0; q < 4; ++q) {
+      db->tx_batch(q, {});
+      EXPECT_EQ(da->rx_pool(q).in_use(), cfg.rx_ring_size) << "queue " << q;  // a buffer in every slot
+    }
     o.ca = a.device().counters();
     o.cb = b.device().counters();
     da->shutdown();
