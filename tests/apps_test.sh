@@ -15,6 +15,21 @@ grep -q "malformed PCI address" <<<"$out" || fail "bad PCI address message: $out
 out=$("$fwd" --rx-ring 100 2>&1); [ $? -eq 1 ] || fail "bad ring size must exit 1"
 grep -q -- "--rx-ring 100: must be a power of two" <<<"$out" || fail "bad ring size message: $out"
 out=$("$pktgen" --batch x 2>&1); [ $? -eq 1 ] || fail "non-numeric batch must exit 1"
+# Strict numbers: decimal only, range-checked in their own width, no trailing garbage; stray words refused.
+for bad in "--batch 010x" "--batch 0x10" "--batch +8" "--batch 513" "--batch 0" "--link-timeout 4294967297" \
+           "--itr 4294967396" "--itr 1001" "--queues 17" "--rx-ring 18446744073709551616" "--seconds -1"; do
+  out=$("$fwd" $bad 2>&1); [ $? -eq 1 ] || fail "fwd $bad must exit 1: $out"
+  grep -qE "^error: --[a-z-]+: .*(not a decimal integer|out of range)" <<<"$out" || fail "fwd $bad message: $out"
+done
+out=$("$fwd" --batch 010 --count 1000 --sim-mode virtual --sim-model functional 2>&1) || fail "--batch 010: $out"
+out=$("$fwd" 0000:03:00.0 2>&1); [ $? -eq 2 ] || fail "a positional PCI address must exit 2: $out"
+grep -q "unexpected argument '0000:03:00.0'; did you mean --ports 0000:03:00.0?" <<<"$out" || fail "positional: $out"
+out=$("$pktgen" --dst-mac 02:00:00:00:00 2>&1); [ $? -eq 1 ] || fail "bad --dst-mac must exit 1: $out"
+grep -q "dst-mac\|MAC" <<<"$out" || fail "bad --dst-mac message: $out"
+grep -q "sim:0" <<<"$out" && fail "bad --dst-mac must be reported before any port is opened: $out"
+out=$("$selftest" --user 65534:0 2>&1); [ $? -eq 1 ] || fail "--user with group root must exit 1: $out"
+grep -q "group 0 (root)" <<<"$out" || fail "--user 65534:0 message: $out"
+grep -q "sim:0" <<<"$out" && fail "--user must be checked before any port is opened: $out"
 out=$("$fwd" --sim-model cycle 2>&1); [ $? -eq 1 ] || fail "unknown --sim-model must exit 1"
 grep -q "is not one of timed, functional" <<<"$out" || fail "--sim-model error: $out"
 set -e
@@ -39,6 +54,13 @@ grep -qE "^forwarded 2976[0-9]{4} packets" <<<"$out" || fail "fwd functional cou
 # selftest: loopback on two simulated ports; then again after dropping root (the process keeps working).
 out=$("$selftest" --ports sim,sim --count 2000 2>&1) || fail "selftest: $out"
 [ "$(grep -c '^sim:[0-9]: PASS$' <<<"$out")" -eq 2 ] || fail "selftest per-port PASS: $out"
+# Any legal ring size passes on a healthy port: the self-test never overruns the rx ring.
+for ring in 8 16; do
+  for model in timed functional; do
+    out=$("$selftest" --rx-ring $ring --sim-model $model --count 3000 2>&1) || fail "selftest --rx-ring $ring ($model): $out"
+    grep -q "\[ ok \] 0 frames lost" <<<"$out" || fail "selftest loss line: $out"
+  done
+done
 if [ "$(id -u)" -eq 0 ]; then
   out=$("$selftest" --count 500 --user 65534:65534 2>&1) || fail "selftest after privilege drop: $out"
   grep -q "dropped privileges to uid 65534 gid 65534" <<<"$out" || fail "no privilege drop: $out"

@@ -25,8 +25,12 @@ bool Flags::parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) {
-      positional.push_back(a);
-      continue;
+      // No tool takes positional arguments: a PCI address or "sim" was meant for --ports.
+      const bool port_like = a == "sim" || a.find(':') != std::string::npos;
+      std::fprintf(stderr, "%s: unexpected argument '%s'%s (try --help)\n", program_.c_str(), a.c_str(),
+                   port_like && flags_.count("ports") ? ("; did you mean --ports " + a + "?").c_str() : "");
+      exit_code_ = 2;
+      return false;
     }
     a = a.substr(2);
     std::string value;
@@ -72,13 +76,18 @@ bool Flags::on(const std::string& name) const {
   const std::string& v = flags_.at(name).value;
   return !v.empty() && v != "0" && v != "false";
 }
-uint64_t Flags::u64(const std::string& name) const {
+uint64_t Flags::u64(const std::string& name, uint64_t min, uint64_t max) const {
   const std::string& v = flags_.at(name).value;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long x = std::strtoull(v.c_str(), &end, 0);
-  if (v.empty() || *end != '\0' || errno != 0 || v[0] == '-')
-    throw nic::Error("--" + name + ": '" + v + "' is not a non-negative integer");
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+    throw nic::Error("--" + name + ": '" + v + "' is not a decimal integer in " + range);
+  uint64_t x = 0;
+  for (const char c : v) {
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (x > (UINT64_MAX - digit) / 10) throw nic::Error("--" + name + ": " + v + " is out of range " + range);
+    x = x * 10 + digit;
+  }
+  if (x < min || x > max) throw nic::Error("--" + name + ": " + v + " is out of range " + range);
   return x;
 }
 
@@ -119,12 +128,12 @@ sim::Fidelity sim_model_from(const std::string& name) {
 
 PortOptions port_options_from(const Flags& f) {
   PortOptions o;
-  o.device.rx_ring_size = static_cast<uint32_t>(f.u64("rx-ring"));
-  o.device.tx_ring_size = static_cast<uint32_t>(f.u64("tx-ring"));
-  o.device.link_timeout_ms = static_cast<uint32_t>(f.u64("link-timeout"));
   for (const char* ring : {"rx-ring", "tx-ring"})
-    if (!nic::valid_ring_size(static_cast<uint32_t>(f.u64(ring))) || f.u64(ring) > nic::kMaxRingSize)
+    if (const uint64_t n = f.u64(ring); n > nic::kMaxRingSize || !nic::valid_ring_size(static_cast<uint32_t>(n)))
       throw nic::Error(std::string("--") + ring + " " + f.str(ring) + ": must be a power of two in 8..8192");
+  o.device.rx_ring_size = f.u32("rx-ring");
+  o.device.tx_ring_size = f.u32("tx-ring");
+  o.device.link_timeout_ms = f.u32("link-timeout", 0, 3'600'000);
   const std::string mode = f.str("sim-mode");
   if (mode == "realtime") o.sim_mode = sim::Runner::Mode::kRealTime;
   else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
@@ -137,6 +146,7 @@ PortOptions port_options_from(const Flags& f) {
   if (scale.empty() || *end != '\0' || !(o.sim_scale > 0 && o.sim_scale <= 1000))
     throw nic::Error("--sim-scale: '" + scale + "' is not a number in (0, 1000]");
   o.drop_to = f.str("user");
+  if (!o.drop_to.empty()) check_user(o.drop_to);  // a bad --user fails before any device is touched
   return o;
 }
 

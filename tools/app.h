@@ -20,7 +20,8 @@
 
 namespace app {
 
-// Minimal flag parser: --name=value, --name value, --flag. Unknown flags are errors.
+// Minimal flag parser: --name=value, --name value, --flag. Unknown flags and stray arguments are errors
+// (exit 2): a bare word is refused with the flag it probably meant ("0000:03:00.0" -> --ports).
 class Flags {
  public:
   Flags(std::string program, std::string synopsis) : program_(std::move(program)), synopsis_(std::move(synopsis)) {}
@@ -30,9 +31,13 @@ class Flags {
   bool parse(int argc, char** argv);
   int exit_code() const { return exit_code_; }
   std::string str(const std::string& name) const;
-  uint64_t u64(const std::string& name) const;  // throws nic::Error on a malformed number
+  // Decimal digits only (no sign, no spaces, no 0x; "010" is ten), within [min, max]; throws nic::Error
+  // naming the flag, the value and the range otherwise.
+  uint64_t u64(const std::string& name, uint64_t min = 0, uint64_t max = UINT64_MAX) const;
+  uint32_t u32(const std::string& name, uint32_t min = 0, uint32_t max = UINT32_MAX) const {
+    return static_cast<uint32_t>(u64(name, min, max));
+  }
   bool on(const std::string& name) const;
-  std::vector<std::string> positional;
 
  private:
   struct Flag {

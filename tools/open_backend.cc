@@ -1,5 +1,8 @@
 #include "tools/open_backend.h"
 
+#include <unistd.h>
+
+#include "driver/error.h"
 #include "driver/log.h"
 #include "driver/vfio/privileges.h"
 #include "driver/vfio/vfio_backend.h"
@@ -8,6 +11,13 @@ namespace app {
 
 std::unique_ptr<nic::Backend> open_backend(const std::string& pci_address) {
   return nic::vfio::open_vfio(pci_address);
+}
+
+void check_user(const std::string& user) {
+  (void)nic::vfio::parse_user(user);
+  if (::geteuid() != 0)
+    throw nic::Error("--user " + user + ": cannot drop privileges: not running as root (euid " +
+                     std::to_string(::geteuid()) + "); start as root or leave out --user");
 }
 
 void drop_privileges_to(const std::string& user) {

@@ -14,5 +14,7 @@ std::unique_ptr<nic::Backend> open_backend(const std::string& pci_address);
 
 // Switch to an unprivileged user ("name", "uid" or "uid:gid") after the device and DMA memory are set up.
 void drop_privileges_to(const std::string& user);
+// What drop_privileges_to will need, checked up front: the user resolves and the process runs as root.
+void check_user(const std::string& user);
 
 }  // namespace app

@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   f.add("dst-mac", "02:53:49:4d:00:01", "destination MAC address");
   if (!f.parse(argc, argv)) return f.exit_code();
   return app::run_main([&] {
-    const uint64_t batch = f.u64("batch"), seconds = f.u64("seconds"), count = f.u64("count"), size = f.u64("size");
-    if (batch == 0 || batch > 512) throw nic::Error("--batch must be 1..512");
-    if (size < 60 || size > 1514) throw nic::Error("--size must be 60..1514");
+    const uint64_t batch = f.u64("batch", 1, 512), seconds = f.u64("seconds"), count = f.u64("count");
+    const uint64_t size = f.u64("size", 60, 1514);
+    const nic::MacAddr dst = app::parse_mac(f.str("dst-mac"));  // checked before any device is touched
     auto ports = app::split(f.str("ports"), ',');
     if (ports.size() != 1) throw nic::Error("pktgen sends on exactly one port (--ports)");
     app::PortOptions opt = app::port_options_from(f);
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
 
     // One pool, every buffer pre-filled with the template once (buffers come back unchanged after tx).
     nic::Mempool pool(*ps->backends[0], 4096);
-    const auto tmpl = app::udp_packet(app::parse_mac(f.str("dst-mac")), dev.mac(), static_cast<uint32_t>(size));
+    const auto tmpl = app::udp_packet(dst, dev.mac(), static_cast<uint32_t>(size));
     {
       std::vector<nic::Packet> all;
       while (auto p = nic::Packet::alloc(pool, static_cast<uint32_t>(size))) {

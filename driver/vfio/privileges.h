@@ -18,8 +18,12 @@ struct UserIds {
 };
 
 // "name" (looked up in the passwd database: its uid and primary gid) or numeric "uid:gid".
-// Throws nic::Error for unknown names and malformed or out-of-range ids.
+// Names are looked up through NSS, then in /etc/passwd itself (static binaries have no NSS modules).
+// Throws nic::Error for unknown names, malformed or out-of-range ids, and a non-root uid with group 0
+// (the drop would leave the process in root's group).
 UserIds parse_user(const std::string& spec);
+// The passwd(5) file at `path` searched for `name` (parse_user's fallback); false if absent or malformed.
+bool lookup_passwd_file(const std::string& path, const std::string& name, UserIds* out);
 
 // setgroups(0), setgid(gid), setuid(uid) — in that order, since after setuid we could no longer change
 // groups — then verifies that regaining root fails. Throws nic::Error when not running as root, when an id is

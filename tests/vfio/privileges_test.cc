@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include "driver/error.h"
@@ -57,6 +58,35 @@ TEST(ParseUserTest, Names) {
     EXPECT_EQ(parse_user("nobody").uid, pw->pw_uid);
     EXPECT_EQ(parse_user("nobody").gid, pw->pw_gid);
   }
+}
+
+TEST(ParseUserTest, GroupRootForANonRootUserIsRefused) {
+  try {
+    parse_user("65534:0");
+    ADD_FAILURE() << "accepted uid 65534 with gid 0";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("group 0 (root)"));
+  }
+  EXPECT_EQ(parse_user("0:0").gid, 0u);  // staying root is a no-op, not a half-drop
+}
+
+// What a statically linked binary falls back to: /etc/passwd read without NSS.
+TEST(ParseUserTest, PasswdFileLookup) {
+  char path[] = "/tmp/passwd_testXXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const char text[] = "root:x:0:0:root:/root:/bin/sh\nnobodyish:x:123:456::/:/bin/false\nbroken:x:zz:1::/:\nnocolons\n";
+  ASSERT_EQ(::write(fd, text, sizeof text - 1), static_cast<ssize_t>(sizeof text - 1));
+  ::close(fd);
+  UserIds ids;
+  ASSERT_TRUE(lookup_passwd_file(path, "nobodyish", &ids));
+  EXPECT_EQ(ids.uid, 123u);
+  EXPECT_EQ(ids.gid, 456u);
+  EXPECT_FALSE(lookup_passwd_file(path, "nobody", &ids));  // a prefix of a name is not the name
+  EXPECT_FALSE(lookup_passwd_file(path, "broken", &ids));
+  EXPECT_FALSE(lookup_passwd_file(path, "nocolons", &ids));
+  EXPECT_FALSE(lookup_passwd_file("/nonexistent/passwd", "root", &ids));
+  ::unlink(path);
 }
 
 TEST(ParseUserTest, BadInputIsAClearError) {

@@ -187,9 +187,8 @@ int soak_main(int argc, char** argv) {
   f.add("sim-model", "timed", "'timed' (cycle-approximate) or 'functional' (no time inside the devices)");
   f.add_bool("quiet", "do not log driver warnings (recoveries, link changes)");
   if (!f.parse(argc, argv)) return f.exit_code();
-  const uint64_t seconds = f.u64("seconds");
-  if (seconds == 0 || seconds > 3600) throw nic::Error("--seconds: must be in 1..3600");
-  const uint64_t every = std::max<uint64_t>(f.u64("fault-every-ms"), 1);
+  const uint64_t seconds = f.u64("seconds", 1, 3600);
+  const uint64_t every = f.u64("fault-every-ms", 1, 3'600'000);
   nic::set_log_level(f.on("quiet") ? nic::LogLevel::kError : nic::LogLevel::kWarn);
 
   const std::string model = f.str("sim-model");
