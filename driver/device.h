@@ -139,5 +139,7 @@ class Device {
 // initializes it.
 // Throws nic::Error with a clear message for unsupported devices or failed init.
 std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config);
+// True for the PCI ids some family drives (82599, 82576, 82574 families).
+bool is_supported_device(uint16_t vendor, uint16_t device);
 
 }  // namespace nic

@@ -10,6 +10,11 @@
 
 namespace nic {
 
+bool is_supported_device(uint16_t vendor, uint16_t device) {
+  return ixgbe::is_supported_device(vendor, device) || igb::is_supported_device(vendor, device) ||
+         e1000e::is_supported_device(vendor, device);
+}
+
 std::unique_ptr<Device> open_device(Backend& backend, const DeviceConfig& config) {
   const PciId id = backend.identity();
   char ids[16];

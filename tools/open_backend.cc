@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "driver/device.h"
 #include "driver/error.h"
 #include "driver/log.h"
 #include "driver/vfio/privileges.h"
@@ -10,7 +11,9 @@
 namespace app {
 
 std::unique_ptr<nic::Backend> open_backend(const std::string& pci_address) {
-  return nic::vfio::open_vfio(pci_address);
+  nic::vfio::VfioOptions options;
+  options.supported = nic::is_supported_device;
+  return nic::vfio::open_vfio(pci_address, options);
 }
 
 void check_user(const std::string& user) {

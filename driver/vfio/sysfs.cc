@@ -1,5 +1,7 @@
 #include "driver/vfio/sysfs.h"
 
+#include <cstdio>
+#include <iterator>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -159,6 +161,28 @@ std::string group_viability_problem(const std::string& sysfs_root, int group, co
   if (offenders.empty()) return "";
   return "IOMMU group " + std::to_string(group) + " of " + addr + " is not viable: it also contains " + offenders +
          "; every device in the group must be bound to vfio-pci (or unbound): " + binds;
+}
+
+std::string pci_class_name(uint32_t class_code) {
+  static constexpr const char* kNames[] = {
+      "pre-class-code device",      "mass storage controller",     "network controller",
+      "display controller",         "multimedia device",           "memory controller",
+      "bridge",                     "simple communication controller", "base system peripheral",
+      "input device controller",    "docking station",             "processor",
+      "serial bus controller",      "wireless controller",         "intelligent I/O controller",
+      "satellite communication controller", "encryption/decryption controller", "data acquisition controller",
+      "processing accelerator",     "non-essential instrumentation"};
+  const uint32_t base = (class_code >> 16) & 0xFF;
+  if (base < std::size(kNames)) return kNames[base];
+  return base == 0xFF ? "device of unassigned class" : "device of reserved class";
+}
+
+std::string not_ethernet_problem(const PciDeviceInfo& d) {
+  if ((d.class_code >> 8) == 0x0200) return "";
+  char code[16];
+  std::snprintf(code, sizeof code, "0x%06x", d.class_code);
+  const std::string what = (d.class_code >> 16) == 0x02 ? "network controller but not Ethernet" : pci_class_name(d.class_code);
+  return d.addr + " is a " + what + " (class " + code + "), not an Ethernet controller";
 }
 
 }  // namespace nic::vfio

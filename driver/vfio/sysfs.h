@@ -74,6 +74,13 @@ PciDeviceInfo read_pci_device(const std::string& sysfs_root, const std::string& 
 // Every device under <sysfs_root>/bus/pci/devices, sorted by address.
 std::vector<PciDeviceInfo> list_pci_devices(const std::string& sysfs_root);
 
+// What the PCI base class of a 24-bit class code names ("mass storage controller", "bridge", ...; the
+// base-class table of the PCI Code and ID Assignment Specification, §1).
+std::string pci_class_name(uint32_t class_code);
+// "" for an Ethernet controller (class 0x0200xx); otherwise "0000:00:02.0 is a mass storage controller
+// (class 0x010802), not an Ethernet controller".
+std::string not_ethernet_problem(const PciDeviceInfo& d);
+
 // Drivers a device may stay bound to without making its IOMMU group unusable for VFIO: none, VFIO drivers,
 // pci-stub, and pcieport (bridges; those drivers declare driver_managed_dma).
 bool vfio_compatible_driver(const std::string& driver);

@@ -79,6 +79,8 @@ std::vector<IovaRange> query_iova_ranges(int container) {
   return {};
 }
 
+constexpr const char* kRigDoc = "see tools/RIG.md";
+
 }  // namespace
 
 std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOptions& options) {
@@ -97,19 +99,26 @@ VfioBackend::VfioBackend(const std::string& pci_addr, const VfioOptions& options
   if (::stat(dir.c_str(), &st) != 0)
     throw Error("no PCI device " + addr_ + " (" + dir + " does not exist): list NICs with `nicsetup status` or `lspci -D -d ::0200`");
 
-  // Sysfs checks first: they give far better messages than a failing ioctl.
-  const std::string driver = bound_driver(sys, addr_);
-  if (driver != "vfio-pci") {
-    const PciDeviceInfo info = read_pci_device(sys, addr_);
-    const std::string now = driver.empty() ? "not bound to any driver" : "bound to " + driver;
-    throw Error(addr_ + " is " + now + ", not vfio-pci: bind it with `nicsetup bind " + addr_ + "` (tools/setup), or: " +
-                (driver.empty() ? "" : "echo " + addr_ + " > /sys/bus/pci/devices/" + addr_ + "/driver/unbind; ") + "modprobe vfio-pci; echo " +
-                hex16(info.vendor) + " " + hex16(info.device) + " > /sys/bus/pci/drivers/vfio-pci/new_id");
-  }
+  // Sysfs checks first: they give far better messages than a failing ioctl. Order: IOMMU, class, ids,
+  // binding (the first that fails is the one to fix first).
   const auto group = nic::vfio::iommu_group(sys, addr_);
   if (!group)
     throw Error(addr_ + " has no IOMMU group (" + dir + "/iommu_group missing): the IOMMU is off; enable VT-d/AMD-Vi "
-                "in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
+                "in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt (" +
+                kRigDoc + ")");
+  const PciDeviceInfo info = read_pci_device(sys, addr_);
+  if (const std::string problem = not_ethernet_problem(info); !problem.empty())
+    throw Error(problem + ": name a NIC's address (`nicsetup status` lists them; " + kRigDoc + ")");
+  if (options_.supported && !options_.supported(info.vendor, info.device))
+    throw Error(addr_ + " (" + hex16(info.vendor) + ":" + hex16(info.device) +
+                ") is not a supported NIC: this driver drives the Intel 82599, 82576 and 82574 families (" + kRigDoc + ")");
+  const std::string driver = bound_driver(sys, addr_);
+  if (driver != "vfio-pci") {
+    const std::string now = driver.empty() ? "not bound to any driver" : "bound to " + driver;
+    throw Error(addr_ + " is " + now + ", not vfio-pci: bind it with `nicsetup bind " + addr_ + "` (tools/setup), or: " +
+                (driver.empty() ? "" : "echo " + addr_ + " > /sys/bus/pci/devices/" + addr_ + "/driver/unbind; ") + "modprobe vfio-pci; echo " +
+                hex16(info.vendor) + " " + hex16(info.device) + " > /sys/bus/pci/drivers/vfio-pci/new_id (" + kRigDoc + ")");
+  }
   group_number_ = *group;
   if (const std::string problem = group_viability_problem(sys, group_number_, addr_); !problem.empty())
     throw Error(problem);

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,11 +30,15 @@ struct VfioOptions {
   std::string sysfs_root = "/sys";            // tests point these at fake trees
   std::string dev_root = "/dev";              // /dev/vfio/vfio and /dev/vfio/<group> live below it
   std::string hugepage_dir = "/dev/hugepages";  // a hugetlbfs mount with 2 MiB pages
+  // Vendor/device ids the caller can drive (nic::is_supported_device); empty: any Ethernet controller.
+  // Checked from sysfs before the driver binding, so an unsupported card is named as such, not as unbound.
+  std::function<bool(uint16_t vendor, uint16_t device)> supported;
 };
 
 // Opens `pci_addr` ("0000:03:00.0" or "03:00.0"). Throws nic::Error with a one-line fix for every
-// misconfiguration: malformed address, no such device, not bound to vfio-pci, IOMMU off, group not viable,
-// vfio modules missing, permission denied.
+// misconfiguration, checked in this order: malformed address, no such device, IOMMU off (no group), not an
+// Ethernet controller, unsupported ids, not bound to vfio-pci, group not viable, vfio modules missing,
+// permission denied; hugepages when DMA memory is first allocated. Each message points to tools/RIG.md.
 std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOptions& options = {});
 
 class VfioBackend final : public Backend {

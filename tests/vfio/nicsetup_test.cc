@@ -106,6 +106,32 @@ TEST(NicsetupBindTest, AlreadyBoundAndPreconditions) {
   EXPECT_EQ(no_iommu.read("sys/bus/pci/drivers/ixgbe/unbind"), "") << "nothing touched before the checks pass";
 }
 
+TEST(NicsetupBindTest, RefusesWhatIsNotASupportedNic) {
+  FakeTree tree;
+  tree.add_driver("vfio-pci");
+  tree.add_device("0000:00:02.0", "8086", "f1a8", "010802", "nvme", 3);   // an NVMe disk
+  tree.add_device("0000:00:00.0", "8086", "1237", "060000", "", 0);       // a host bridge
+  tree.add_device("0000:05:00.0", "10ec", "8168", "020000", "r8169", 5);  // an Ethernet NIC of no family here
+  auto refused = [&](const std::string& addr, bool force) {
+    try {
+      nic::setup::bind(paths_for(tree), addr, force);  // qualified: std::bind would be picked by ADL
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_THAT(refused("0000:00:02.0", false),
+              HasSubstr("0000:00:02.0 is a mass storage controller (class 0x010802), not an Ethernet controller"));
+  EXPECT_THAT(refused("0000:00:02.0", true), HasSubstr("mass storage controller")) << "--force binds no disk";
+  EXPECT_THAT(refused("0000:00:00.0", false), HasSubstr("is a bridge (class 0x060000)"));
+  EXPECT_THAT(refused("0000:05:00.0", false), AllOf(HasSubstr("10ec:8168) is not a supported NIC"), HasSubstr("--force")));
+  EXPECT_EQ(tree.read("sys/bus/pci/drivers/nvme/unbind"), "") << "nothing touched when refused";
+  EXPECT_EQ(tree.read("sys/bus/pci/drivers/r8169/unbind"), "");
+  const Cli r = cli({"--sysfs-root=" + tree.sys(), "bind", "0000:00:02.0"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not an Ethernet controller"));
+}
+
 TEST(NicsetupUnbindTest, UnbindsAndClearsOverride) {
   FakeTree tree;
   tree.add_device("0000:03:00.0", "8086", "10fb", "020000", "vfio-pci", 7);
@@ -131,8 +157,9 @@ TEST(NicsetupCliTest, ExitCodes) {
   EXPECT_THAT(r.out, AllOf(HasSubstr("usage: nicsetup"), HasSubstr("bind <addr>"), HasSubstr("hugepages <N>")));
 
   r = cli({root, "--hugepage-dir", tree.path("hugepages"), "status"});
-  EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("0000:03:00.0  8086:10fb  driver=ixgbe"));
+  EXPECT_EQ(r.code, 1) << "status must fail while something is missing: " << r.out;
+  EXPECT_THAT(r.out, AllOf(HasSubstr("0000:03:00.0  8086:10fb  driver=ixgbe"), HasSubstr("no hugepages reserved"),
+                           HasSubstr("tools/RIG.md")));
 
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {}, {"frob"}, {"--bogus", "status"}, {"status", "extra"}, {"bind"}, {"bind", "3:0.0"},

@@ -82,6 +82,21 @@ TEST_F(VfioBackendTest, NoIommuGroupNamesKernelParameters) {
                     HasSubstr("iommu=pt")));
 }
 
+// Checked in the order IOMMU -> class -> supported ids -> binding, each with its fix and tools/RIG.md.
+TEST_F(VfioBackendTest, NonNicDevicesAreNamedForWhatTheyAre) {
+  tree_.add_device("0000:00:02.0", "8086", "f1a8", "010802", "nvme", 3);
+  EXPECT_THAT(open_error("0000:00:02.0", tree_.options()),
+              AllOf(HasSubstr("0000:00:02.0 is a mass storage controller (class 0x010802), not an Ethernet controller"),
+                    Not(HasSubstr("new_id")), HasSubstr("tools/RIG.md")));
+  tree_.add_device("0000:05:00.0", "10ec", "8168", "020000", "r8169", 5);
+  VfioOptions opts = tree_.options();
+  opts.supported = [](uint16_t vendor, uint16_t) { return vendor == 0x8086; };
+  EXPECT_THAT(open_error("0000:05:00.0", opts), AllOf(HasSubstr("10ec:8168) is not a supported NIC"), Not(HasSubstr("new_id"))));
+  // IOMMU off comes first, even for a disk: nothing else can work without it.
+  tree_.add_device("0000:00:03.0", "8086", "f1a8", "010802", "nvme", std::nullopt);
+  EXPECT_THAT(open_error("0000:00:03.0", tree_.options()), HasSubstr("no IOMMU group"));
+}
+
 TEST_F(VfioBackendTest, GroupNotViableNamesTheOtherDevice) {
   tree_.add_device(kAddr, "8086", "10fb", "020000", "vfio-pci", 7);
   tree_.add_device("0000:03:00.1", "8086", "10fb", "020000", "ixgbe", 7);

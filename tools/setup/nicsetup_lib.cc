@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "driver/device.h"
 #include "driver/error.h"
 #include "driver/vfio/hugepage.h"
 #include "driver/vfio/sysfs.h"
@@ -23,7 +24,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  status           list network PCI devices (driver, IOMMU group) and what is missing\n"
-    "  bind <addr>      give a device to vfio-pci (unbinds it from its kernel driver, e.g. ixgbe)\n"
+    "  bind <addr>      give a NIC to vfio-pci (unbinds it from its kernel driver, e.g. ixgbe); refuses\n"
+    "                   anything but an Ethernet controller of a supported family (--force: any Ethernet)\n"
     "  unbind <addr>    unbind a device from its driver and clear driver_override\n"
     "  hugepages <N>    reserve N 2 MiB hugepages and mount hugetlbfs at the hugepage dir if needed\n"
     "\n"
@@ -32,9 +34,11 @@ constexpr const char* kUsage =
     "  --dev-root DIR      devtmpfs mount (default /dev)\n"
     "  --hugepage-dir DIR  hugetlbfs mount point (default /dev/hugepages)\n"
     "  --no-mount          hugepages: do not mount hugetlbfs\n"
+    "  --force             bind: accept an Ethernet controller of an unsupported family\n"
     "  -h, --help          this text\n"
     "\n"
-    "<addr> is a PCI address, DDDD:BB:DD.F or BB:DD.F (see `nicsetup status`).\n";
+    "<addr> is a PCI address, DDDD:BB:DD.F or BB:DD.F (see `nicsetup status`).\n"
+    "status exits 1 when something is missing. The whole procedure for a real card: tools/RIG.md.\n";
 
 struct UsageError {
   std::string message;
@@ -77,7 +81,7 @@ PciDeviceInfo existing_device(const Paths& paths, const std::string& addr) {
 
 }  // namespace
 
-std::string status(const Paths& paths) {
+std::string status(const Paths& paths, bool* healthy) {
   const std::string& sys = paths.sysfs_root;
   std::ostringstream out;
   out << "Network PCI devices (class 02xx):\n";
@@ -128,11 +132,13 @@ std::string status(const Paths& paths) {
   } else {
     out << "Problems:\n";
     for (const std::string& p : problems) out << "  - " << p << "\n";
+    out << "The first-run procedure, step by step: tools/RIG.md\n";
   }
+  if (healthy) *healthy = problems.empty();
   return out.str();
 }
 
-std::string bind(const Paths& paths, const std::string& addr) {
+std::string bind(const Paths& paths, const std::string& addr, bool force) {
   const std::string& sys = paths.sysfs_root;
   const PciDeviceInfo d = existing_device(paths, addr);
   if (d.driver == "vfio-pci") return d.addr + " is already bound to vfio-pci\n";
@@ -141,6 +147,11 @@ std::string bind(const Paths& paths, const std::string& addr) {
   if (!d.iommu_group)
     throw Error(d.addr + " has no IOMMU group, so vfio-pci cannot take it: boot with intel_iommu=on (Intel) or "
                 "amd_iommu=on (AMD), plus iommu=pt");
+  if (const std::string problem = vfio::not_ethernet_problem(d); !problem.empty())
+    throw Error(problem + ": refusing to take it from its driver (`nicsetup status` lists the NICs)");
+  if (!force && !is_supported_device(d.vendor, d.device))
+    throw Error(d.addr + " (" + hex(d.vendor, 4) + ":" + hex(d.device, 4) + ") is not a supported NIC (82599, 82576 "
+                "and 82574 families): pass --force to bind it anyway");
 
   // driver_override makes vfio-pci the only driver that may claim the device on the next probe.
   const std::string dir = vfio::pci_device_dir(sys, d.addr);
@@ -192,7 +203,7 @@ std::string hugepages(const Paths& paths, long count, bool mount) {
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Paths paths;
-  bool mount = true;
+  bool mount = true, force = false;
   std::vector<std::string> words;
   try {
     for (size_t i = 0; i < args.size(); ++i) {
@@ -214,6 +225,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         paths.hugepage_dir = value("--hugepage-dir");
       } else if (a == "--no-mount") {
         mount = false;
+      } else if (a == "--force") {
+        force = true;
       } else if (a.size() > 1 && a[0] == '-') {
         throw UsageError{"unknown option '" + a + "'"};
       } else {
@@ -227,7 +240,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     };
     if (cmd == "status") {
       want_args(0, "no arguments");
-      out << status(paths);
+      bool healthy = true;
+      out << status(paths, &healthy);
+      if (!healthy) return 1;
     } else if (cmd == "bind" || cmd == "unbind") {
       want_args(1, "one PCI address");
       try {
@@ -235,7 +250,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       } catch (const Error& e) {
         throw UsageError{e.what()};
       }
-      out << (cmd == "bind" ? bind(paths, words[1]) : unbind(paths, words[1]));
+      out << (cmd == "bind" ? bind(paths, words[1], force) : unbind(paths, words[1]));
     } else if (cmd == "hugepages") {
       want_args(1, "one count (number of 2 MiB pages)");
       const std::string& n = words[1];

@@ -17,11 +17,14 @@ struct Paths {
 
 // Network-class PCI devices (address, vendor:device, driver, IOMMU group, interface) and what is missing
 // for the VFIO backend: IOMMU off, vfio-pci not loaded, no hugepages, hugetlbfs not mounted.
-std::string status(const Paths& paths);
+// `healthy` (if given) is set to false when anything is missing; the command line then exits 1.
+std::string status(const Paths& paths, bool* healthy = nullptr);
 
 // Hands the device to vfio-pci: driver_override=vfio-pci, unbind from the current driver, drivers_probe
-// (Documentation/ABI/testing/sysfs-bus-pci, driver_override). Throws if it did not end up bound to vfio-pci.
-std::string bind(const Paths& paths, const std::string& addr);
+// (Documentation/ABI/testing/sysfs-bus-pci, driver_override). Checks first, touching nothing until all pass:
+// vfio-pci loaded, IOMMU group, Ethernet class, supported ids (82599/82576/82574 families; `force` skips
+// this one). Throws if it did not end up bound to vfio-pci.
+std::string bind(const Paths& paths, const std::string& addr, bool force = false);
 
 // Unbinds the device from its driver and clears driver_override.
 std::string unbind(const Paths& paths, const std::string& addr);
