@@ -47,6 +47,11 @@ grep -q "(0 dropped by the device)" <<<"$out" || fail "fwd should not drop in vi
 out=$("$fwd" --seconds 1 --sim-mode virtual --frame-size 1514 2>&1)
 grep -qE "\[sim:0\] RX: 0.81 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd per-second stats: $out"
 grep -qE "\[sim:1\] TX: 0.81 Mpps, 10000 Mbit/s" <<<"$out" || fail "fwd per-second tx stats: $out"
+# The main command's defaults (virtual time, functional model): line rate, no loss, the clock named.
+out=$("$fwd" --seconds 1 2>&1)
+grep -qE "^\[clock\] virtual second 1 \(as fast as the host runs\): simulated at [0-9.]+x real time" <<<"$out" || fail "fwd clock line: $out"
+grep -qE "\[sim:1\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd default stats: $out"
+grep -qE "^forwarded 2976[0-9]{4} packets" <<<"$out" || fail "fwd default count: $out"
 # The functional model: a full virtual second at line rate on both ports, every frame forwarded.
 out=$("$fwd" --seconds 1 --sim-mode virtual --sim-model functional 2>&1)
 grep -qE "\[sim:0\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd functional stats: $out"

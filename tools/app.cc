@@ -1,5 +1,6 @@
 #include "tools/app.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -109,11 +110,11 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
   f.add("rx-ring", "512", "rx descriptors per queue (power of two, 8..8192)");
   f.add("tx-ring", "512", "tx descriptors per queue (power of two, 8..8192)");
   f.add("link-timeout", "10000", "ms to wait for link at start (0 = don't wait)");
-  f.add("sim-mode", "realtime",
+  f.add("sim-mode", "virtual",
         "simulated ports: 'threaded' (the device runs in its own thread, paced to the clock, as a card does), "
         "'realtime' (same pacing, simulated on the app's thread between polls) or 'virtual' (fixed 1 us steps "
         "as fast as the host runs; stats per virtual second)");
-  f.add("sim-model", "timed",
+  f.add("sim-model", "functional",
         "simulated ports: 'timed' (cycle-approximate: PCIe, descriptor caches, packet buffers) or 'functional' "
         "(same registers, rings and counters, no time inside the device: fastest)");
   f.add("sim-scale", "1.0", "simulated ports, threaded/realtime: virtual seconds per wall second (e.g. 0.1)");
@@ -207,8 +208,19 @@ void PortSet::finish_setup() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+namespace {
+uint64_t wall_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
+
 StatsPrinter::StatsPrinter(PortSet& ports)
-    : ports_(ports), last_ns_(ports.now_ns()), totals_(ports.devices.size()), last_(ports.devices.size()) {}
+    : ports_(ports),
+      last_ns_(ports.now_ns()),
+      last_wall_ns_(wall_ns()),
+      totals_(ports.devices.size()),
+      last_(ports.devices.size()) {}
 
 nic::DeviceStats StatsPrinter::sample(size_t i) {
   nic::DeviceStats s;
@@ -227,6 +239,21 @@ bool StatsPrinter::maybe_print() {
   if (now - last_ns_ < 1'000'000'000ull) return false;
   const double secs = static_cast<double>(now - last_ns_) / 1e9;
   last_ns_ = now;
+  const uint64_t wall = wall_ns();
+  const double wall_secs = static_cast<double>(wall - last_wall_ns_) / 1e9;
+  last_wall_ns_ = wall;
+  ++seconds_;
+  if (ports_.runner == nullptr) {
+    std::printf("[clock] wall second %llu\n", static_cast<unsigned long long>(seconds_));
+  } else {
+    const bool paced = ports_.runner->mode() != sim::Runner::Mode::kQuantum;
+    std::printf("[clock] virtual second %llu (%s): simulated at %.2fx real time (%.2f wall s)%s\n",
+                static_cast<unsigned long long>(seconds_), paced ? "paced to the wall clock" : "as fast as the host runs",
+                wall_secs > 0 ? secs / wall_secs : 0.0, wall_secs,
+                paced && wall_secs > 0 && secs / wall_secs < 0.95 ? "; the simulation is behind the wall clock, so the device drops "
+                                                   "what it could not pace (try --sim-mode virtual)"
+                                                 : "");
+  }
   for (size_t i = 0; i < ports_.devices.size(); ++i) {
     const nic::DeviceStats s = sample(i);
     // ixy's figures: Mbit/s include the 20 bytes of preamble and inter-frame gap per frame.

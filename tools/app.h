@@ -97,8 +97,8 @@ struct PortOptions {
   nic::DeviceConfig device;
   SimWiring wiring = SimWiring::kPairCabled;
   sim::TrafficSpec traffic;
-  sim::Runner::Mode sim_mode = sim::Runner::Mode::kRealTime;
-  sim::Fidelity sim_model = sim::Fidelity::kTimed;
+  sim::Runner::Mode sim_mode = sim::Runner::Mode::kQuantum;
+  sim::Fidelity sim_model = sim::Fidelity::kFunctional;
   double sim_scale = 1.0;
   std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
 };
@@ -111,7 +111,9 @@ struct PortCounters {
   uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_missed = 0;
 };
 
-// Prints "[name] RX: x Mpps, y Mbit/s (... missed)" lines for every port once per (device) second.
+// Prints "[name] RX: x Mpps, y Mbit/s (... missed)" lines for every port once per (device) second, after a
+// "[clock]" line that says which clock the second is counted on (virtual time for simulated ports, the wall
+// clock for hardware) and, for simulated ports, how fast the simulation ran against real time.
 class StatsPrinter {
  public:
   explicit StatsPrinter(PortSet& ports);
@@ -124,6 +126,8 @@ class StatsPrinter {
   nic::DeviceStats sample(size_t port);  // reads (and so clears) the device counters, adds them to totals
   PortSet& ports_;
   uint64_t last_ns_;
+  uint64_t last_wall_ns_;
+  uint64_t seconds_ = 0;
   std::vector<PortCounters> totals_, last_;
 };
 

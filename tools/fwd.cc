@@ -3,7 +3,8 @@
 // receive-side scaling spreads flows over N rx queues and one thread per queue forwards rx queue q of a
 // port to tx queue q of the other (nothing mutable is shared between the threads on the hot path).
 //
-// Default: two simulated 82599 ports, each fed at 10G line rate by a traffic generator on its wire.
+// Default: two simulated 82599 ports (functional model, virtual time), each fed at 10G line rate by a traffic
+// generator on its wire.
 //   fwd --ports 0000:03:00.0,0000:03:00.1     real hardware through VFIO
 //   fwd --seconds 5                            run 5 (device) seconds, then print totals
 #include <atomic>
