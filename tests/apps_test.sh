@@ -52,6 +52,14 @@ out=$("$fwd" --seconds 1 2>&1)
 grep -qE "^\[clock\] virtual second 1 \(as fast as the host runs\): simulated at [0-9.]+x real time" <<<"$out" || fail "fwd clock line: $out"
 grep -qE "\[sim:1\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd default stats: $out"
 grep -qE "^forwarded 2976[0-9]{4} packets" <<<"$out" || fail "fwd default count: $out"
+# --stats-json -: the JSON lines go to stdout beside the text (their fields: tests/stats_json_test.cc).
+out=$("$pktgen" --seconds 1 --stats-json - 2>&1)
+[ "$(grep -c '^{"clock":"virtual",' <<<"$out")" -eq 2 ] || fail "pktgen --stats-json: one second and the totals: $out"
+grep -q '"final":true' <<<"$out" || fail "pktgen --stats-json final object: $out"
+set +e
+out=$("$fwd" --seconds 1 --stats-json /nonexistent-dir/x.json 2>&1); [ $? -eq 1 ] || fail "unwritable --stats-json must exit 1"
+set -e
+grep -q -- "--stats-json /nonexistent-dir/x.json: No such file" <<<"$out" || fail "--stats-json error: $out"
 # The functional model: a full virtual second at line rate on both ports, every frame forwarded.
 out=$("$fwd" --seconds 1 --sim-mode virtual --sim-model functional 2>&1)
 grep -qE "\[sim:0\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd functional stats: $out"

@@ -5,8 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <cerrno>
+#include <cstring>
+
 #include "driver/error.h"
 #include "driver/log.h"
+#include "nlohmann/json.hpp"
 #include "tools/open_backend.h"
 
 namespace app {
@@ -102,6 +106,10 @@ std::vector<std::string> split(const std::string& s, char sep) {
     start = end + 1;
   }
   return out;
+}
+
+void add_stats_flags(Flags& f) {
+  f.add("stats-json", "", "also write each second's stats as one JSON object per line to this file ('-' = stdout)");
 }
 
 void add_port_flags(Flags& f, const std::string& default_ports) {
@@ -215,12 +223,65 @@ uint64_t wall_ns() {
 }
 }  // namespace
 
-StatsPrinter::StatsPrinter(PortSet& ports)
+StatsPrinter::StatsPrinter(PortSet& ports, const std::string& json_path)
     : ports_(ports),
-      last_ns_(ports.now_ns()),
-      last_wall_ns_(wall_ns()),
+      last_no_buf_(ports.devices.size()),
+      last_bad_desc_(ports.devices.size()),
+      first_ns_(ports.now_ns()),
+      first_wall_ns_(wall_ns()),
+      last_ns_(first_ns_),
+      last_wall_ns_(first_wall_ns_),
       totals_(ports.devices.size()),
-      last_(ports.devices.size()) {}
+      last_(ports.devices.size()) {
+  if (json_path == "-") {
+    json_ = stdout;
+  } else if (!json_path.empty()) {
+    json_ = std::fopen(json_path.c_str(), "we");
+    if (json_ == nullptr) throw nic::Error("--stats-json " + json_path + ": " + std::strerror(errno));
+    json_owned_ = true;
+  }
+}
+
+StatsPrinter::~StatsPrinter() {
+  if (json_owned_) std::fclose(json_);
+}
+
+void StatsPrinter::write_json(const std::vector<nic::DeviceStats>& per_port, double secs, double wall_secs, bool final) {
+  if (json_ == nullptr) return;
+  nlohmann::json j;
+  j["second"] = seconds_;
+  j["clock"] = ports_.runner ? "virtual" : "wall";
+  j["clock_seconds"] = secs;
+  j["wall_seconds"] = wall_secs;
+  if (ports_.runner) j["sim_speed"] = wall_secs > 0 ? secs / wall_secs : 0.0;
+  if (final) j["final"] = true;
+  j["ports"] = nlohmann::json::array();
+  for (size_t i = 0; i < per_port.size(); ++i) {
+    const nic::DeviceStats& s = per_port[i];
+    uint64_t no_buf = 0, bad_desc = 0;  // the driver's own drops, summed over the port's rx queues
+    for (uint16_t q = 0; q < ports_.devices[i]->rx_queues(); ++q) {
+      no_buf += ports_.devices[i]->rx_ring_stats(q).no_buf;
+      bad_desc += ports_.devices[i]->rx_ring_stats(q).bad_desc;
+    }
+    const uint64_t no_buf_delta = final ? no_buf : no_buf - last_no_buf_[i];
+    const uint64_t bad_desc_delta = final ? bad_desc : bad_desc - last_bad_desc_[i];
+    last_no_buf_[i] = no_buf;
+    last_bad_desc_[i] = bad_desc;
+    j["ports"].push_back({{"name", ports_.names[i]},
+                          {"rx_packets", s.rx_packets},
+                          {"rx_bytes", s.rx_bytes},
+                          {"tx_packets", s.tx_packets},
+                          {"tx_bytes", s.tx_bytes},
+                          {"drops",
+                           {{"device_rx_missed", s.rx_missed},
+                            {"device_rx_no_desc", s.rx_no_desc},
+                            {"device_rx_crc_errors", s.rx_crc_errors},
+                            {"driver_no_buf", no_buf_delta},
+                            {"driver_bad_desc", bad_desc_delta}}}});
+  }
+  std::fprintf(json_, "%s\n", j.dump().c_str());
+  std::fflush(json_);
+}
 
 nic::DeviceStats StatsPrinter::sample(size_t i) {
   nic::DeviceStats s;
@@ -231,6 +292,8 @@ nic::DeviceStats StatsPrinter::sample(size_t i) {
   t.rx_bytes += s.rx_bytes;
   t.tx_bytes += s.tx_bytes;
   t.rx_missed += s.rx_missed + s.rx_no_desc;
+  t.rx_no_desc += s.rx_no_desc;
+  t.rx_crc_errors += s.rx_crc_errors;
   return s;
 }
 
@@ -254,8 +317,9 @@ bool StatsPrinter::maybe_print() {
                                                    "what it could not pace (try --sim-mode virtual)"
                                                  : "");
   }
+  std::vector<nic::DeviceStats> per_port;
   for (size_t i = 0; i < ports_.devices.size(); ++i) {
-    const nic::DeviceStats s = sample(i);
+    const nic::DeviceStats s = per_port.emplace_back(sample(i));
     // ixy's figures: Mbit/s include the 20 bytes of preamble and inter-frame gap per frame.
     auto mbit = [&](uint64_t bytes, uint64_t pkts) { return (static_cast<double>(bytes) + pkts * 20.0) * 8 / 1e6 / secs; };
     std::printf("[%s] RX: %.2f Mpps, %.0f Mbit/s, %.2f Mpps dropped\n", ports_.names[i].c_str(),
@@ -265,17 +329,24 @@ bool StatsPrinter::maybe_print() {
                 static_cast<double>(s.tx_packets) / 1e6 / secs, mbit(s.tx_bytes, s.tx_packets));
   }
   std::fflush(stdout);
+  write_json(per_port, secs, wall_secs, false);
   return true;
 }
 
 void StatsPrinter::print_totals() {
+  std::vector<nic::DeviceStats> run;
   for (size_t i = 0; i < ports_.devices.size(); ++i) {
     sample(i);  // the last partial second
     const PortCounters& t = totals_[i];
+    run.push_back({.rx_packets = t.rx_packets, .tx_packets = t.tx_packets, .rx_bytes = t.rx_bytes,
+                   .tx_bytes = t.tx_bytes, .rx_missed = t.rx_missed - t.rx_no_desc, .rx_no_desc = t.rx_no_desc,
+                   .rx_crc_errors = t.rx_crc_errors});
     std::printf("[%s] total: rx %llu packets (%llu dropped by the device), tx %llu packets\n", ports_.names[i].c_str(),
                 static_cast<unsigned long long>(t.rx_packets), static_cast<unsigned long long>(t.rx_missed),
                 static_cast<unsigned long long>(t.tx_packets));
   }
+  const uint64_t now = ports_.now_ns(), wall = wall_ns();
+  write_json(run, static_cast<double>(now - first_ns_) / 1e9, static_cast<double>(wall - first_wall_ns_) / 1e9, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,15 +109,28 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
 
 // Per-port counters as ixy prints them.
 struct PortCounters {
-  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_missed = 0;
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_missed = 0, rx_no_desc = 0,
+           rx_crc_errors = 0;
 };
 
 // Prints "[name] RX: x Mpps, y Mbit/s (... missed)" lines for every port once per (device) second, after a
 // "[clock]" line that says which clock the second is counted on (virtual time for simulated ports, the wall
 // clock for hardware) and, for simulated ports, how fast the simulation ran against real time.
+//
+// With a JSON path ("-" = standard output), every printed second is also one JSON object on a line of its
+// own, for scripts and dashboards:
+//   {"second": 3, "clock": "virtual", "clock_seconds": 1.0, "wall_seconds": 0.93, "sim_speed": 1.07,
+//    "ports": [{"name": "sim:0", "rx_packets": 14880952, "rx_bytes": ..., "tx_packets": ..., "tx_bytes": ...,
+//               "drops": {"device_rx_missed": 0, "device_rx_no_desc": 0, "device_rx_crc_errors": 0,
+//                         "driver_no_buf": 0, "driver_bad_desc": 0}}, ...]}
+// Counts are per second; print_totals() writes one more object with "final": true and the run's totals.
+// clock is "virtual" for simulated ports ("sim_speed": virtual seconds per wall second), "wall" otherwise.
 class StatsPrinter {
  public:
-  explicit StatsPrinter(PortSet& ports);
+  explicit StatsPrinter(PortSet& ports, const std::string& json_path = "");  // throws nic::Error if unopenable
+  ~StatsPrinter();
+  StatsPrinter(const StatsPrinter&) = delete;
+  StatsPrinter& operator=(const StatsPrinter&) = delete;
   // Call often; prints when a second has passed on the ports' clock. Returns true when it printed.
   bool maybe_print();
   void print_totals();
@@ -124,7 +138,12 @@ class StatsPrinter {
 
  private:
   nic::DeviceStats sample(size_t port);  // reads (and so clears) the device counters, adds them to totals
+  void write_json(const std::vector<nic::DeviceStats>& per_port, double secs, double wall_secs, bool final);
   PortSet& ports_;
+  std::FILE* json_ = nullptr;
+  bool json_owned_ = false;
+  std::vector<uint64_t> last_no_buf_, last_bad_desc_;  // driver ring counters at the last JSON line
+  uint64_t first_ns_, first_wall_ns_;  // for the final object's totals
   uint64_t last_ns_;
   uint64_t last_wall_ns_;
   uint64_t seconds_ = 0;
@@ -136,6 +155,8 @@ int run_main(const std::function<int()>& body);
 
 // Common flags every packet app takes.
 void add_port_flags(Flags& f, const std::string& default_ports);
+// --stats-json FILE for the apps that print per-second stats (StatsPrinter's json_path).
+void add_stats_flags(Flags& f);
 PortOptions port_options_from(const Flags& f);
 // --sim-model's value: "timed" or "functional"; throws nic::Error naming the choices otherwise.
 sim::Fidelity sim_model_from(const std::string& name);

@@ -20,6 +20,7 @@
 int main(int argc, char** argv) {
   app::Flags f("fwd", "fwd [--ports P0,P1] [--batch N] [--seconds S] [--count N]");
   app::add_port_flags(f, "sim,sim");
+  app::add_stats_flags(f);
   f.add("batch", "32", "packets per rx/tx batch (1..512)");
   f.add("seconds", "0", "stop after this many seconds of device time (0 = run until Ctrl-C)");
   f.add("count", "0", "stop after forwarding this many packets (0 = no limit)");
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
       irq = std::make_unique<app::AdaptiveRx>(*ps, std::vector<std::pair<nic::Device*, uint16_t>>{{&a, 0}, {&b, 0}},
                                               app::AdaptiveRx::Options{.interval_us = itr});
     std::vector<nic::Packet> bufs(batch);
-    app::StatsPrinter stats(*ps);
+    app::StatsPrinter stats(*ps, f.str("stats-json"));
     const uint64_t t0 = ps->now_ns();
     ps->pump();  // threaded mode: the device thread starts here, before the workers
     // Queues 1..N-1: one worker thread each (queue 0 is the main thread's, with the stats and the pump).

@@ -13,6 +13,7 @@
 int main(int argc, char** argv) {
   app::Flags f("pktgen", "pktgen [--ports P] [--batch N] [--seconds S] [--count N] [--size B]");
   app::add_port_flags(f, "sim");
+  app::add_stats_flags(f);
   f.add("batch", "64", "packets per tx batch (1..512)");
   f.add("seconds", "0", "stop after this many seconds of device time (0 = run until Ctrl-C)");
   f.add("count", "0", "stop after sending this many packets (0 = no limit)");
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     }
     ps->finish_setup();
     std::vector<nic::Packet> bufs(batch);
-    app::StatsPrinter stats(*ps);
+    app::StatsPrinter stats(*ps, f.str("stats-json"));
     const uint64_t t0 = ps->now_ns();
     uint64_t seq = 0;
     while (!app::stop_requested()) {
