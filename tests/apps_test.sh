@@ -60,6 +60,24 @@ set +e
 out=$("$fwd" --seconds 1 --stats-json /nonexistent-dir/x.json 2>&1); [ $? -eq 1 ] || fail "unwritable --stats-json must exit 1"
 set -e
 grep -q -- "--stats-json /nonexistent-dir/x.json: No such file" <<<"$out" || fail "--stats-json error: $out"
+# --pcap: every frame on the simulated wire, read back by tshark (installed by ci/qemu/setup.sh).
+command -v tshark >/dev/null || fail "tshark missing: run ci/qemu/setup.sh (./bazelw runs it)"
+{
+  pcap="${TEST_TMPDIR:-/tmp}/pktgen.pcap"
+  out=$("$pktgen" --count 1000 --pcap "$pcap" 2>&1) || fail "pktgen --pcap: $out"
+  ts() { tshark -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "$@" 2>/dev/null; }
+  [ "$(ts | wc -l)" -eq 1000 ] || fail "pcap holds $(ts | wc -l) frames, pktgen sent 1000"
+  # Ethernet/IPv4/UDP, IP header checksum verified good (1); UDP checksum absent (3: 0 is legal in IPv4) or good.
+  [ "$(ts -Y 'eth.type == 0x0800 && ip.checksum.status == 1 && udp && udp.checksum.status != 0' | wc -l)" -eq 1000 ] ||
+    fail "not every frame dissects as Ethernet/IPv4/UDP with good checksums: $(ts | head -3)"
+  [ "$(ts -Y 'frame.time_delta < 0' | wc -l)" -eq 0 ] || fail "pcap frames out of time order"
+  capinfos "$pcap" 2>/dev/null | grep -q "nanosecond" || fail "pcap timestamps must be nanosecond"
+  # fwd: both directions of both wires; every frame a port received or sent is in the file once.
+  pcap="${TEST_TMPDIR:-/tmp}/fwd.pcap"
+  out=$("$fwd" --count 5000 --pcap "$pcap" --stats-json - 2>&1) || fail "fwd --pcap: $out"
+  want=$(( $(grep '"final":true' <<<"$out" | grep -oE '"(rx|tx)_packets":[0-9]+' | grep -oE '[0-9]+' | paste -sd+) ))
+  [ "$(ts | wc -l)" -eq "$want" ] || fail "fwd pcap holds $(ts | wc -l) frames, ports counted $want"
+}
 # The functional model: a full virtual second at line rate on both ports, every frame forwarded.
 out=$("$fwd" --seconds 1 --sim-mode virtual --sim-model functional 2>&1)
 grep -qE "\[sim:0\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd functional stats: $out"

@@ -127,6 +127,8 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
         "(same registers, rings and counters, no time inside the device: fastest)");
   f.add("sim-scale", "1.0", "simulated ports, threaded/realtime: virtual seconds per wall second (e.g. 0.1)");
   f.add("user", "", "after init, drop root privileges to this user (name or uid:gid)");
+  f.add("pcap", "", "simulated ports: write every frame on their wires, both directions, to this pcap file "
+        "(nanosecond timestamps in virtual time)");
 }
 
 sim::Fidelity sim_model_from(const std::string& name) {
@@ -155,6 +157,7 @@ PortOptions port_options_from(const Flags& f) {
   if (scale.empty() || *end != '\0' || !(o.sim_scale > 0 && o.sim_scale <= 1000))
     throw nic::Error("--sim-scale: '" + scale + "' is not a number in (0, 1000]");
   o.drop_to = f.str("user");
+  o.pcap_path = f.str("pcap");
   if (!o.drop_to.empty()) check_user(o.drop_to);  // a bad --user fails before any device is touched
   return o;
 }
@@ -177,12 +180,23 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
     }
     ps->names.push_back(ps->backends.back()->name());
   }
+  // --pcap: a tap in front of every receiver on a simulated wire, so each frame is captured once, in the
+  // direction it travels.
+  if (!opt.pcap_path.empty()) {
+    if (sims.empty()) throw nic::Error("--pcap captures simulated wires; for a real port use tools/pcap");
+    ps->pcap = std::make_unique<sim::PcapWriter>(opt.pcap_path);
+  }
+  auto wire_to = [&](sim::Endpoint* dst) -> sim::Endpoint* {
+    if (!ps->pcap) return dst;
+    ps->taps.push_back(std::make_unique<sim::PcapTap>(*ps->pcap, dst));
+    return ps->taps.back().get();
+  };
   // Wire the simulated ports before init so links come up during it.
   switch (opt.wiring) {
     case SimWiring::kPairCabled:
       if (sims.size() == 2) {
-        sims[0]->device().connect(&sims[1]->device());
-        sims[1]->device().connect(&sims[0]->device());
+        sims[0]->device().connect(wire_to(&sims[1]->device()));
+        sims[1]->device().connect(wire_to(&sims[0]->device()));
         break;
       }
       [[fallthrough]];
@@ -191,7 +205,7 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
       for (sim::SimNic* s : sims) {
         ps->sinks.push_back(std::make_unique<sim::Sink>());
         ps->sinks.back()->keep = false;
-        s->device().connect(ps->sinks.back().get());
+        s->device().connect(wire_to(ps->sinks.back().get()));
       }
       break;
   }
@@ -203,7 +217,7 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
       // The functional model: one event per microsecond of traffic instead of one per frame.
       if (opt.sim_model == sim::Fidelity::kFunctional && spec.burst_ns == 0) spec.burst_ns = 1000;
       std::copy(s->device().config().mac.begin(), s->device().config().mac.end(), spec.dst_mac);
-      ps->generators.push_back(std::make_unique<sim::TrafficGen>(ps->world, &s->device(), spec));
+      ps->generators.push_back(std::make_unique<sim::TrafficGen>(ps->world, wire_to(&s->device()), spec));
       ps->generators.back()->start(ps->world.now());
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "driver/device.h"
+#include "sim/pcap_tap.h"
 #include "sim/runner.h"
 #include "sim/sim_backend.h"
 #include "sim/traffic.h"
@@ -66,6 +67,8 @@ struct PortSet {
   std::vector<std::unique_ptr<nic::Device>> devices;
   std::vector<std::unique_ptr<sim::Sink>> sinks;
   std::vector<std::unique_ptr<sim::TrafficGen>> generators;
+  std::unique_ptr<sim::PcapWriter> pcap;              // --pcap: every frame on the simulated wires
+  std::vector<std::unique_ptr<sim::PcapTap>> taps;    // its capture points, one per wire direction
   std::unique_ptr<sim::Runner> runner;  // set when any port is simulated
   std::string drop_to;                  // --user: applied by finish_setup()
 
@@ -102,6 +105,7 @@ struct PortOptions {
   sim::Fidelity sim_model = sim::Fidelity::kFunctional;
   double sim_scale = 1.0;
   std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
+  std::string pcap_path;  // simulated ports: capture both directions of every wire here; empty = none
 };
 
 // Opens every named port. Throws nic::Error with a one-line message on any failure.
