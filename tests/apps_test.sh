@@ -4,6 +4,7 @@ set -euo pipefail
 fwd="$1"
 pktgen="$2"
 selftest="$3"
+pcaptool="$4"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$fwd" --help | grep -q -- "--ports" || fail "fwd --help"
@@ -72,6 +73,16 @@ command -v tshark >/dev/null || fail "tshark missing: run ci/qemu/setup.sh (./ba
     fail "not every frame dissects as Ethernet/IPv4/UDP with good checksums: $(ts | head -3)"
   [ "$(ts -Y 'frame.time_delta < 0' | wc -l)" -eq 0 ] || fail "pcap frames out of time order"
   capinfos "$pcap" 2>/dev/null | grep -q "nanosecond" || fail "pcap timestamps must be nanosecond"
+  # tools/pcap: what a port receives, with its timestamps.
+  pcap="${TEST_TMPDIR:-/tmp}/rx.pcap"
+  out=$("$pcaptool" --out "$pcap" --count 1000 2>&1) || fail "pcap tool: $out"
+  grep -q "^wrote 1000 frames" <<<"$out" || fail "pcap tool count: $out"
+  [ "$(ts -Y 'eth.dst == 02:53:49:4d:00:00' | wc -l)" -eq 1000 ] || fail "pcap tool file: $(ts | head -3)"
+  [ "$(ts -Y 'frame.time_delta < 0' | wc -l)" -eq 0 ] || fail "pcap tool frames out of time order"
+  set +e
+  out=$("$pcaptool" --count 10 2>&1); [ $? -eq 1 ] || fail "pcap without --out must exit 1"
+  set -e
+  grep -q -- "--out FILE is required" <<<"$out" || fail "pcap --out message: $out"
   # fwd: both directions of both wires; every frame a port received or sent is in the file once.
   pcap="${TEST_TMPDIR:-/tmp}/fwd.pcap"
   out=$("$fwd" --count 5000 --pcap "$pcap" --stats-json - 2>&1) || fail "fwd --pcap: $out"
