@@ -32,7 +32,14 @@ static_assert(sizeof(PktBuf) == 64);
 
 class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on different threads
  public:
-  static constexpr uint32_t kDefaultBufSize = 2048;
+  // 4 KB per buffer: 64 bytes of header leave 4032 data bytes, so the 2 KB receive buffer every family programs
+  // (kRxBufBytes) lies wholly inside the area the driver owns. A 2 KB buffer would leave 1984 bytes and let the
+  // device write 64 bytes into the next buffer's header; 2048 + 64 would not divide a 2 MiB hugepage.
+  static constexpr uint32_t kDefaultBufSize = 4096;
+  // Receive buffer size the drivers program: SRRCTL.BSIZEPACKET = 2 (1 KB units; 82599 §8.2.3.8.7, and the
+  // 82576's SRRCTL likewise), RCTL.BSIZE = 00b with BSEX = 0 (82574 RCTL). Ring setup checks it against
+  // data_capacity(): the device may write that many bytes into each buffer.
+  static constexpr uint32_t kRxBufBytes = 2048;
 
   // num_bufs buffers of buf_size bytes each (header included). Throws nic::Error on bad sizes or no memory.
   Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size = kDefaultBufSize);
