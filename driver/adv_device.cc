@@ -65,6 +65,7 @@ TxRing& AdvDevice::setup_tx_ring(uint16_t q) {
     before.bytes += old.bytes;
     before.no_buf += old.no_buf;
     before.bad_desc += old.bad_desc;
+    before.rx_errors += old.rx_errors;
     tx_[q] = std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q));
   } else {
     tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q)));
@@ -84,7 +85,7 @@ const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
   if (health_.recoveries == 0) return now;
   const RingStats& before = tx_stats_before_.at(q);
   tx_stats_view_.at(q) = RingStats{before.packets + now.packets, before.bytes + now.bytes, before.no_buf + now.no_buf,
-                                   before.bad_desc + now.bad_desc};
+                                   before.bad_desc + now.bad_desc, before.rx_errors + now.rx_errors};
   return tx_stats_view_[q];
 }
 
