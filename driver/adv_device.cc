@@ -30,7 +30,12 @@ RxRing& AdvDevice::setup_rx_ring(uint16_t q) {
     const uint32_t pool_size =
         config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
     pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
-    if (pools_.back()->data_capacity() < kMaxFrame) throw Error("packet buffers too small for 1518-byte frames");
+    // The device writes up to SRRCTL.BSIZEPACKET (Mempool::kRxBufBytes) bytes into a buffer: never more than
+    // the data area behind the 64-byte header, and enough for a whole frame (one descriptor per frame).
+    static_assert(kMaxFrame <= Mempool::kRxBufBytes);
+    if (pools_.back()->data_capacity() < Mempool::kRxBufBytes)
+      throw Error("packet buffers too small: the device would write 2048 bytes into " +
+                  std::to_string(pools_.back()->data_capacity()));
     rx_.push_back(std::make_unique<RxRing>(backend_, *pools_.back(), config_.rx_ring_size, layout_.rdt.at(q)));
   }
   RxRing& ring = *rx_.at(q);
@@ -60,6 +65,7 @@ TxRing& AdvDevice::setup_tx_ring(uint16_t q) {
     before.bytes += old.bytes;
     before.no_buf += old.no_buf;
     before.bad_desc += old.bad_desc;
+    before.rx_errors += old.rx_errors;
     tx_[q] = std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q));
   } else {
     tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q)));
@@ -79,7 +85,7 @@ const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
   if (health_.recoveries == 0) return now;
   const RingStats& before = tx_stats_before_.at(q);
   tx_stats_view_.at(q) = RingStats{before.packets + now.packets, before.bytes + now.bytes, before.no_buf + now.no_buf,
-                                   before.bad_desc + now.bad_desc};
+                                   before.bad_desc + now.bad_desc, before.rx_errors + now.rx_errors};
   return tx_stats_view_[q];
 }
 

@@ -1,5 +1,7 @@
 #include "driver/mempool.h"
 
+#include <bit>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -9,7 +11,7 @@
 namespace nic {
 
 Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
-    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0) {
+    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0), region_bytes_(0) {
   // Buffers must be 64-byte multiples and divide a 2 MiB hugepage evenly, so none straddles a page and
   // every one is contiguous for the device even without an IOMMU.
   if (num_bufs == 0 || num_bufs > (1u << 24))
@@ -17,7 +19,10 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
   if (buf_size < 256 || buf_size > 16384 || (buf_size & (buf_size - 1)) != 0)
     throw Error("mempool: buffer size " + std::to_string(buf_size) + " must be a power of two in 256..16384");
   region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
+  buf_shift_ = static_cast<uint32_t>(std::countr_zero(buf_size));
+  region_bytes_ = static_cast<uintptr_t>(num_bufs) * buf_size;
   free_.resize(num_bufs);
+  is_free_.assign(num_bufs, 1);
   for (uint32_t i = 0; i < num_bufs; ++i) {
     PktBuf* b = buf_at(i);
     b->data_iova = region_.iova + static_cast<uint64_t>(i) * buf_size + sizeof(PktBuf);
@@ -28,6 +33,12 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
     free_[num_bufs - 1 - i] = b;  // hand out low addresses first
   }
   top_ = num_bufs;
+}
+
+void Mempool::die(const char* what, const PktBuf* b) const {
+  std::fprintf(stderr, "mempool: %s: %p (pool of %u buffers of %u bytes at %p, %u free)\n", what,
+               static_cast<const void*>(b), capacity_, buf_size_, region_.virt, top_);
+  std::abort();
 }
 
 Mempool::~Mempool() {

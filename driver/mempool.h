@@ -32,7 +32,14 @@ static_assert(sizeof(PktBuf) == 64);
 
 class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on different threads
  public:
-  static constexpr uint32_t kDefaultBufSize = 2048;
+  // 4 KB per buffer: 64 bytes of header leave 4032 data bytes, so the 2 KB receive buffer every family programs
+  // (kRxBufBytes) lies wholly inside the area the driver owns. A 2 KB buffer would leave 1984 bytes and let the
+  // device write 64 bytes into the next buffer's header; 2048 + 64 would not divide a 2 MiB hugepage.
+  static constexpr uint32_t kDefaultBufSize = 4096;
+  // Receive buffer size the drivers program: SRRCTL.BSIZEPACKET = 2 (1 KB units; 82599 §8.2.3.8.7, and the
+  // 82576's SRRCTL likewise), RCTL.BSIZE = 00b with BSEX = 0 (82574 RCTL). Ring setup checks it against
+  // data_capacity(): the device may write that many bytes into each buffer.
+  static constexpr uint32_t kRxBufBytes = 2048;
 
   // num_bufs buffers of buf_size bytes each (header included). Throws nic::Error on bad sizes or no memory.
   Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size = kDefaultBufSize);
@@ -43,22 +50,38 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   // nullptr when empty (the caller counts that as a drop).
   PktBuf* alloc() {
     if (top_ == 0) [[unlikely]] return nullptr;
-    return free_[--top_];
+    PktBuf* b = free_[--top_];
+    is_free_[index_of(b)] = 0;
+    return b;
   }
   // Fills up to out.size() buffers; returns how many.
   uint32_t alloc_bulk(std::span<PktBuf*> out) {
     uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
-    for (uint32_t i = 0; i < n; ++i) out[i] = free_[--top_];
+    for (uint32_t i = 0; i < n; ++i) {
+      out[i] = free_[--top_];
+      is_free_[index_of(out[i])] = 0;
+    }
     return n;
   }
+  // Aborts (in every build, not only with assertions on) on a buffer of another pool, a pointer that is no
+  // buffer's start, or a buffer that is already free: each would corrupt the free stack, and a buffer freed
+  // twice is later handed out twice (to the device and to the app at once). The check uses only host-side
+  // state and the pointer value, never the buffer's header, which sits in device-writable memory.
   void free(PktBuf* b) {
-    assert(b->pool == this && top_ < capacity_);
+    const uint32_t i = index_of(b);
+    if (is_free_[i]) [[unlikely]] die("buffer freed twice", b);
+    is_free_[i] = 1;
+    assert(top_ < capacity_);
     free_[top_++] = b;
   }
   // Frees n buffers, all of this pool, in one copy.
   void free_bulk(PktBuf* const* bufs, uint32_t n) {
+    for (uint32_t k = 0; k < n; ++k) {
+      const uint32_t i = index_of(bufs[k]);
+      if (is_free_[i]) [[unlikely]] die("buffer freed twice (free_bulk)", bufs[k]);
+      is_free_[i] = 1;
+    }
     assert(top_ + n <= capacity_);
-    for (uint32_t i = 0; i < n; ++i) assert(bufs[i]->pool == this);
     if (n == 0) return;
     std::memcpy(free_.data() + top_, bufs, n * sizeof(PktBuf*));
     top_ += n;
@@ -81,12 +104,24 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     return reinterpret_cast<PktBuf*>(static_cast<uint8_t*>(region_.virt) + static_cast<size_t>(i) * buf_size_);
   }
 
+  // Position of b from its address alone (buffer size is a power of two: a shift); dies unless b is the
+  // start of one of this pool's buffers.
+  uint32_t index_of(const PktBuf* b) const {
+    const uintptr_t off = reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(region_.virt);
+    if (off >= region_bytes_ || (off & (buf_size_ - 1)) != 0) [[unlikely]] die("buffer not from this pool", b);
+    return static_cast<uint32_t>(off >> buf_shift_);
+  }
+  [[noreturn]] void die(const char* what, const PktBuf* b) const;
+
   Backend& backend_;
   DmaRegion region_;
   uint32_t capacity_;
   uint32_t buf_size_;
   uint32_t top_;
-  std::vector<PktBuf*> free_;  // stack of free buffers
+  uint32_t buf_shift_;          // log2(buf_size_)
+  uintptr_t region_bytes_;      // capacity_ * buf_size_
+  std::vector<PktBuf*> free_;   // stack of free buffers
+  std::vector<uint8_t> is_free_;  // per buffer (by position): 1 while on the free stack; host memory only
 };
 
 // Owning handle to one packet buffer. Destroying or resetting it returns the buffer to its pool.

@@ -84,12 +84,18 @@ size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
       break;
     }
     PktBuf* got = bufs[idx];
-    if ((status & F::kEop) && len - 1 < cap) [[likely]] {  // EOP, 1 <= len <= cap
+    // status and len are the only reads of the write-back: every check below and the delivery use these.
+    if ((status & (F::kEop | F::kFrameErrors)) == F::kEop && len - 1 < cap) [[likely]] {  // EOP, no error, 1 <= len <= cap
       got->size = len;
       assert(!out[n] && "rx_batch needs empty Packet handles");
       out[n++].buf_ = got;
       bytes += len;
       bufs[idx] = fresh;
+    } else if ((status & F::kEop) && (status & F::kFrameErrors)) {
+      // The device flagged the frame bad (CRC, length...): drop and count it, keep the old buffer.
+      ++stats_.rx_errors;
+      pool.free(fresh);
+      fresh = got;
     } else {
       // A device must not hand us this (multi-buffer frames are not enabled): drop, keep the old buffer.
       ++stats_.bad_desc;

@@ -27,10 +27,15 @@ namespace nic {
 // ---------------------------------------------------------------------------------------------------------
 // Receive formats: Desc (16 bytes); post() writes the read format (buffer address, DD cleared); status() is
 // the one load the ring tests for kDone before anything else; length() is read only after DD (and a barrier).
+// Each is read once per descriptor into a local: the device (or a hostile one) may rewrite the memory at any
+// time, so nothing is checked in one read and used from another. kFrameErrors: status bits that drop a frame.
 struct AdvRxFormat {
   using Desc = AdvRxDesc;
   static constexpr uint32_t kDone = rxd::kStatusDD;
   static constexpr uint32_t kEop = rxd::kStatusEOP;
+  // Frame errors that make the data worthless (§7.1.6.2: RXE, a MAC error such as CRC or length). IPE/L4E
+  // only report failed checksum offloads, which the driver does not enable: not a reason to drop.
+  static constexpr uint32_t kFrameErrors = rxd::kErrorRxe;
   static void post(volatile Desc& d, uint64_t iova) {
     d.read.pkt_addr = iova;
     d.read.hdr_addr = 0;  // no header buffer; also clears DD
@@ -43,6 +48,9 @@ struct ExtRxFormat {
   using Desc = ExtRxDesc;
   static constexpr uint32_t kDone = erxd::kStatusDD;
   static constexpr uint32_t kEop = erxd::kStatusEOP;
+  // Frame errors in the extended write-back's ERRORS byte (31:24): CE (CRC/alignment) and RXE (data error).
+  // TCPE/IPE only report failed checksum offloads: not a reason to drop.
+  static constexpr uint32_t kFrameErrors = erxd::kErrorCe | erxd::kErrorRxe;
   static void post(volatile Desc& d, uint64_t iova) {
     d.read.buffer_addr = iova;
     d.read.reserved = 0;  // clears DD
@@ -82,6 +90,7 @@ struct RingStats {
   uint64_t no_buf = 0;      // rx: refill impossible (pool empty), frames left on the ring for later
   uint64_t bad_desc = 0;    // rx: write-back rejected (length 0 / too long / no EOP), buffer recycled;
                             // tx: packet of invalid size dropped
+  uint64_t rx_errors = 0;   // rx: write-back with a frame error bit (Format::kFrameErrors), buffer recycled
 };
 
 template <class Format>

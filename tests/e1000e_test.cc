@@ -15,6 +15,7 @@
 #include "driver/e1000e/e1000e.h"
 #include "driver/e1000e/regs.h"
 #include "driver/log.h"
+#include "driver/mempool.h"
 #include "tests/fake_e1000.h"
 
 namespace {
@@ -135,6 +136,8 @@ TEST_F(E1000e, InitFollowsTheContract) {
   EXPECT_EQ(rctl & (rctl::kDescType.mask() | rctl::kBufferSize.mask() | rctl::kBufferSizeExtension.mask() |
                     rctl::kLongPackets.mask() | rctl::kLoopbackMode.mask()),
             0u);
+  // BSIZE 00b with BSEX 0 is 2048 bytes: no more than the data area behind a PktBuf header.
+  EXPECT_LE(2048u, nic::Mempool::kDefaultBufSize - sizeof(nic::PktBuf));
 }
 
 TEST_F(E1000e, InterruptsAreAClearError) {

@@ -15,6 +15,7 @@
 #include "driver/igb/igb.h"
 #include "driver/igb/regs.h"
 #include "driver/log.h"
+#include "driver/mempool.h"
 #include "tests/fake_e1000.h"
 
 namespace {
@@ -74,6 +75,9 @@ TEST_F(Igb, InitFollowsTheContract) {
   const long tail = fake.find(RDT.at(0), ~0u, cfg.rx_ring_size - 1);
   EXPECT_EQ(fake.regs[RDLEN.at(0)], cfg.rx_ring_size * 16);
   ASSERT_TRUE(base >= 0 && srrctl > base && enable > srrctl && tail > enable);
+  // The buffer size read back from SRRCTL (1 KB units) never exceeds the data area behind a PktBuf header.
+  EXPECT_LE(srrctl::kBsizePacket.get(fake.regs[SRRCTL.at(0)]) * 1024u,
+            nic::Mempool::kDefaultBufSize - sizeof(nic::PktBuf));
   EXPECT_GE(fake.find(TXDCTL.at(0), xdctl::kEnable.mask(), xdctl::kEnable.mask()), 0);
   EXPECT_EQ(fake.regs[TCTL.at()] & (tctl::kEnable.mask() | tctl::kPadShortPackets.mask()),
             tctl::kEnable.mask() | tctl::kPadShortPackets.mask());

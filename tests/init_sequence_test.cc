@@ -6,6 +6,7 @@
 #include "driver/device.h"
 #include "driver/ixgbe/regs.h"
 #include "driver/log.h"
+#include "driver/mempool.h"
 #include "tests/mock_backend.h"
 #include "tests/testbed.h"
 
@@ -63,7 +64,10 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
     EXPECT_CALL(mock_, write32(RDBAL.at(0), _)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(RDLEN.at(0), 512 * 16)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(SRRCTL.at(0), testing::Truly([](uint32_t v) {
-                                 return srrctl::kDescType.get(v) == 1 && (v & srrctl::kDropEnable.mask());
+                                 // BSIZEPACKET (1 KB units, §8.2.3.8.7) within the data area the driver owns
+                                 const uint32_t data = nic::Mempool::kDefaultBufSize - sizeof(nic::PktBuf);
+                                 return srrctl::kDescType.get(v) == 1 && (v & srrctl::kDropEnable.mask()) &&
+                                        srrctl::kBsizePacket.get(v) == 2 && srrctl::kBsizePacket.get(v) * 1024 <= data;
                                }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(CTRL_EXT.at(), testing::Truly([](uint32_t v) { return (v & ctrl_ext::kNoSnoopDisable.mask()) != 0; }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(DCA_RXCTRL.at(0), testing::Truly([](uint32_t v) { return (v & (1u << 12)) == 0; }))).RetiresOnSaturation();

@@ -113,6 +113,52 @@ TYPED_TEST(RingFormat, RxDeliversDoneEopFramesAndRecyclesBadWritebacks) {
   EXPECT_EQ(this->pool.in_use(), 0u);
 }
 
+// The frame-error bits of each write-back format: 82599/82576 advanced RXE (§7.1.6.2); 82574 extended CE, RXE.
+template <class Desc>
+constexpr uint32_t kFrameErrorBits = 0;
+template <>
+constexpr uint32_t kFrameErrorBits<nic::AdvRxDesc> = nic::rxd::kErrorRxe;
+template <>
+constexpr uint32_t kFrameErrorBits<nic::ExtRxDesc> = nic::erxd::kErrorCe | nic::erxd::kErrorRxe;
+
+TYPED_TEST(RingFormat, RxDropsAndCountsFramesTheDeviceFlaggedBad) {
+  using Ring = typename TypeParam::RxRing;
+  using Desc = typename Ring::Desc;
+  Ring ring(this->backend, this->pool, 16, this->kTail);
+  ring.fill();
+  const uint32_t in_ring = this->pool.in_use();
+  auto* d = reinterpret_cast<Desc*>(ring.ring_iova());
+  std::vector<uint32_t> errors;  // each error bit alone, then all at once
+  for (uint32_t bit = 1; bit != 0; bit <<= 1)
+    if (kFrameErrorBits<Desc> & bit) errors.push_back(bit);
+  errors.push_back(kFrameErrorBits<Desc>);
+  ASSERT_LT(errors.size() + 1, 16u);
+  std::vector<uint64_t> posted;
+  for (uint32_t i = 0; i < errors.size(); ++i) {
+    posted.push_back(buffer_of(d[i]));
+    d[i].wb.status_error = kDone | kEop | errors[i], d[i].wb.length = 60;
+  }
+  const uint32_t good = static_cast<uint32_t>(errors.size());
+  d[good].wb.status_error = kDone | kEop, d[good].wb.length = 64;  // a good frame after them still arrives
+  std::vector<nic::Packet> out(8);
+  ASSERT_EQ(ring.rx_batch(out), 1u);
+  EXPECT_EQ(out[0].size(), 64u);
+  EXPECT_EQ(ring.stats().rx_errors, errors.size());
+  EXPECT_EQ(ring.stats().bad_desc, 0u);
+  EXPECT_EQ(ring.stats().packets, 1u);
+  for (uint32_t i = 0; i < errors.size(); ++i) {
+    EXPECT_EQ(buffer_of(d[i]), posted[i]) << "flagged frame " << i << ": same buffer reposted";
+    EXPECT_EQ(d[i].wb.status_error & kDone, 0u);
+  }
+  EXPECT_EQ(this->backend.last_write(this->kTail), good);
+  // Pool balance exact: the ring holds as many buffers as before, plus the one delivered frame.
+  EXPECT_EQ(this->pool.in_use(), in_ring + 1);
+  out.clear();
+  EXPECT_EQ(this->pool.in_use(), in_ring);
+  ring.release_all();
+  EXPECT_EQ(this->pool.in_use(), 0u);
+}
+
 TYPED_TEST(RingFormat, RxLeavesFramesOnTheRingWhenThePoolIsEmpty) {
   using Ring = typename TypeParam::RxRing;
   nic::Mempool small(this->backend, 16);

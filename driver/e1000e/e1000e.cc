@@ -115,8 +115,12 @@ void E1000eDevice::init_rx() {
   mmio_.clear_bits(RCTL, rctl::kEnable.mask());
   const uint32_t pool_size = config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
   pool_ = std::make_unique<Mempool>(backend_, pool_size);
-  // RCTL.BSIZE = 2048 while a buffer holds 1984 data bytes: safe because LPE is off (frames <= 1522 bytes).
-  if (pool_->data_capacity() < kMaxFrame + 4) throw Error("packet buffers too small for 1522-byte frames");
+  // RCTL.BSIZE = 00b, BSEX = 0: the device writes up to 2048 bytes (Mempool::kRxBufBytes) into a buffer, so the
+  // data area behind the 64-byte header must hold that much, not just the 1522-byte frames LPE = 0 allows.
+  static_assert(kMaxFrame + 4 <= Mempool::kRxBufBytes);
+  if (pool_->data_capacity() < Mempool::kRxBufBytes)
+    throw Error("packet buffers too small: the device would write 2048 bytes into " +
+                std::to_string(pool_->data_capacity()));
   rx_ = std::make_unique<ExtRxRing>(backend_, *pool_, config_.rx_ring_size, RDT.at(0));
   mmio_.set_bits(RFCTL, rfctl::kExtendedStatus.mask());
   mmio_.write(RDBAL, 0, static_cast<uint32_t>(rx_->ring_iova()));

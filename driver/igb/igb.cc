@@ -74,7 +74,8 @@ void IgbDevice::init_rx() {
   mmio_.clear_bits(RCTL, rctl::kEnable.mask());
   for (uint16_t q = 0; q < config_.rx_queues; ++q) {
     setup_rx_ring(q);
-    uint32_t srrctl = srrctl::kBsizePacket.make(2) | srrctl::kDescType.make(srrctl::kDescTypeAdvOneBuf) |
+    // BSIZEPACKET in 1 KB units, no larger than the pool's data area (setup_rx_ring checks).
+    uint32_t srrctl = srrctl::kBsizePacket.make(Mempool::kRxBufBytes / 1024) | srrctl::kDescType.make(srrctl::kDescTypeAdvOneBuf) |
                       srrctl::kDropEnable.mask();
     mmio_.write(SRRCTL, q, srrctl);
   }

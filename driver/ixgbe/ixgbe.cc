@@ -118,10 +118,11 @@ void IxgbeDevice::init_rx() {
 
   for (uint16_t q = 0; q < config_.rx_queues; ++q) {
     setup_rx_ring(q);
-    // Advanced one-buffer descriptors, 2 KB buffers (the reset default), drop when no descriptor is free.
+    // Advanced one-buffer descriptors, 2 KB buffers (the reset default; 1 KB units, §8.2.3.8.7, no larger than
+    // the pool's data area: setup_rx_ring checks), drop when no descriptor is free.
     uint32_t srrctl = mmio_.read(SRRCTL, q);
     srrctl = srrctl::kDescType.set(srrctl, srrctl::kDescTypeAdvOneBuf);
-    srrctl = srrctl::kBsizePacket.set(srrctl, 2);
+    srrctl = srrctl::kBsizePacket.set(srrctl, Mempool::kRxBufBytes / 1024);
     srrctl |= srrctl::kDropEnable.mask();
     mmio_.write(SRRCTL, q, srrctl);
   }
