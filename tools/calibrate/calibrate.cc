@@ -26,14 +26,17 @@ namespace {
 struct Row {
   std::string what, model, published, source;
   double m, p;
+  std::string series;  // for --csv and the plots (tools/plot): which curve the row is a point of, and its x
+  double x;
 };
 std::vector<Row> rows;
 
-void add(std::string what, double model, double published, const char* unit, std::string source) {
+void add(std::string what, double model, double published, const char* unit, std::string source,
+         std::string series = "", double x = 0) {
   char a[64], b[64];
   std::snprintf(a, sizeof a, "%.2f %s", model, unit);
   std::snprintf(b, sizeof b, "%.2f %s", published, unit);
-  rows.push_back({std::move(what), a, b, std::move(source), model, published});
+  rows.push_back({std::move(what), a, b, std::move(source), model, published, std::move(series), x});
 }
 
 sim::IxgbeConfig port(uint8_t i) {
@@ -216,7 +219,20 @@ FwdResult forward(uint32_t rx_ring, uint32_t batch, HostModel host, bool bidirec
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // calibrate [--csv FILE]: the markdown table on stdout; with --csv also series,x,model,published rows for
+  // the plots (tools/plot/plot_calibration.sh).
+  std::string csv;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--csv" && i + 1 < argc) {
+      csv = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: calibrate [--csv FILE]\n  prints the simulator-vs-published table (markdown); "
+                           "--csv also writes the plotted series\n");
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
+  }
   nic::set_log_level(nic::LogLevel::kWarn);
   const sim::Params params;
 
@@ -224,9 +240,9 @@ int main() {
   for (uint32_t s : {64u, 128u, 256u, 512u, 1024u, 1280u, 1518u}) {
     const double published = 10e9 / ((s + 20) * 8.0) / 1e6;
     add("tx line rate, " + std::to_string(s) + " B frames", tx_line_rate_mpps(s), published, "Mpps",
-        "10e9 / ((S + 20) * 8) [facts]");
+        "10e9 / ((S + 20) * 8) [facts]", "tx_line_rate", s);
     add("rx line rate, " + std::to_string(s) + " B frames", rx_line_rate_mpps(s), published, "Mpps",
-        "10e9 / ((S + 20) * 8) [facts]");
+        "10e9 / ((S + 20) * 8) [facts]", "rx_line_rate", s);
   }
 
   // 2. PCIe.
@@ -250,7 +266,7 @@ int main() {
     for (int i = 0; i < 3; ++i) {
       const FwdResult r = forward(rings[i], 32, host, false, 2'000'000);
       add("latency under overload, rx ring " + std::to_string(rings[i]) + " (median)", r.median_latency_us,
-          published[i], "us", "ixy paper raw data [facts]; host 88.9 ns/pkt");
+          published[i], "us", "ixy paper raw data [facts]; host 88.9 ns/pkt", "latency", rings[i]);
     }
   }
 
@@ -264,10 +280,10 @@ int main() {
     for (int i = 0; i < 3; ++i) {
       const FwdResult dev = forward(512, batches[i], HostModel{0, 0, 10}, true, 1'000'000);
       add("bidir fwd, batch " + std::to_string(batches[i]) + ": device/PCIe limit", dev.mpps, published[i], "Mpps",
-          "ixy C, E3-1230 v2 3.3 GHz [facts] (CPU-bound)");
+          "ixy C, E3-1230 v2 3.3 GHz [facts] (CPU-bound)", "fwd_device_limit", batches[i]);
       const FwdResult host = forward(512, batches[i], HostModel{33.7, 86.3, 10}, true, 1'000'000);
       add("bidir fwd, batch " + std::to_string(batches[i]) + ": with host model" + (i == 1 ? " (prediction)" : " (fitted)"),
-          host.mpps, published[i], "Mpps", "ixy C, E3-1230 v2 3.3 GHz [facts]");
+          host.mpps, published[i], "Mpps", "ixy C, E3-1230 v2 3.3 GHz [facts]", "fwd_host_model", batches[i]);
     }
   }
 
@@ -277,6 +293,19 @@ int main() {
     const double ratio = r.m / r.p;
     std::printf("| %s | %s | %s | %.3f | %s | %s |\n", r.what.c_str(), r.model.c_str(), r.published.c_str(), ratio,
                 std::fabs(ratio - 1) <= 0.15 ? "yes" : "**no**", r.source.c_str());
+  }
+  if (!csv.empty()) {
+    FILE* out = std::fopen(csv.c_str(), "w");
+    if (out == nullptr) {
+      std::perror(csv.c_str());
+      return 1;
+    }
+    std::fprintf(out, "series,x,model,published\n");
+    std::vector<Row> by_series = rows;  // each series' points together, in x order: one unbroken line a curve
+    std::stable_sort(by_series.begin(), by_series.end(), [](const Row& a, const Row& b) { return a.series < b.series; });
+    for (const Row& r : by_series)
+      if (!r.series.empty()) std::fprintf(out, "%s,%g,%.4f,%.4f\n", r.series.c_str(), r.x, r.m, r.p);
+    std::fclose(out);
   }
   return 0;
 }
