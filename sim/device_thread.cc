@@ -25,7 +25,9 @@ DeviceThread::DeviceThread(World& world, Options options) : world_(world), optio
 DeviceThread::~DeviceThread() {
   stop_.store(true);
   thread_.join();
-  world_.set_threaded(false);
+  std::lock_guard lock(world_.mutex());
+  world_.set_threaded(false);  // from here on every tail write takes the lock itself
+  world_.drain_posted();       // what was rung before that
 }
 
 void DeviceThread::run() {
@@ -38,6 +40,7 @@ void DeviceThread::run() {
     uint64_t next;
     {
       std::lock_guard lock(world_.mutex());
+      world_.drain_posted();  // doorbells the driver rang since the last step
       const uint64_t now = world_.now();
       if (target > now + options_.max_lag_ns) {  // the host cannot keep up: let virtual time slip
         const uint64_t slip = target - now - options_.max_lag_ns;
@@ -49,10 +52,7 @@ void DeviceThread::run() {
       next = world_.next_event();
     }
     const uint64_t now = world_.now();
-    if (now < target) {  // still catching up: let the driver have the lock, then go on
-      std::this_thread::yield();
-      continue;
-    }
+    if (now < target) continue;  // still catching up (the lock is released in between: the driver may take it)
     // Caught up: sleep until the next event is due (at most 200 us; a doorbell may schedule an earlier one,
     // so wake at least every quantum).
     const uint64_t until = std::min(next, now + options_.quantum_ns);

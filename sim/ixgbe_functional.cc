@@ -64,10 +64,10 @@ bool Ixgbe82599::rx_one(std::span<const uint8_t> frame) {
     case Deliver::kNoDescriptor: break;
   }
   // §7.1.2.2 / §8.2.3.8.7: with SRRCTL.DROP_EN a frame finding no descriptor is dropped (QPRDC) instead of
-  // waiting in the packet buffer.
-  if (!(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return false;
+  // waiting in the packet buffer. A tail still in flight (threaded mode's posted doorbell) is waited for.
+  if (!(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask()) || rx_tail_posted(q)) return false;
   ++r(QPRDC.at(q));
-  ++counters_.rx_no_desc;
+  count_rx_drop(counters_.rx_no_desc);
   return true;
 }
 

@@ -599,7 +599,7 @@ void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
   const uint64_t pb_bytes = static_cast<uint64_t>(pbsize::kSizeKb.get(r(RXPBSIZE.at(0)))) * 1024;
   if (rx_fifo_bytes_ + len > pb_bytes) {
     ++r(MPC.at(0));
-    ++counters_.rx_missed;
+    count_rx_drop(counters_.rx_missed);
     return;
   }
   ++r(GPRC.at());
@@ -642,6 +642,11 @@ bool Ixgbe82599::accept(std::span<const uint8_t> f) const {
   return false;
 }
 
+void Ixgbe82599::count_rx_drop(uint64_t& counter) {
+  ++counter;
+  if (world_.behind_pace()) [[unlikely]] ++counters_.rx_pace_drops;
+}
+
 // Frames leave the packet buffer in order, each once its queue has descriptors on chip and the upstream pipe
 // is not backed up. Without a descriptor anywhere (cache, fetch in flight, host ring), SRRCTL.DROP_EN drops
 // the frame at once (QPRDC); otherwise it waits, and later frames find the buffer full (MPC, in ingress()).
@@ -674,10 +679,10 @@ void Ixgbe82599::drain_rx() {
       if (res == Deliver::kNoDescriptor) {
         Queue& g = rxq_[q];
         const uint32_t n = r(RDLEN.at(q)) / 16;
-        const bool more = g.inflight > 0 || (n && (r(RDT.at(q)) + n - g.fetch_next) % n != 0);
+        const bool more = g.inflight > 0 || (n && (r(RDT.at(q)) + n - g.fetch_next) % n != 0) || rx_tail_posted(q);
         if (more || !(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return;  // wait in the packet buffer
         ++r(QPRDC.at(q));
-        ++counters_.rx_no_desc;
+        count_rx_drop(counters_.rx_no_desc);
       } else if (res == Deliver::kDropped) {
         ++counters_.rx_dma_drops;
       }

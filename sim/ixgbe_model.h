@@ -131,6 +131,9 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint64_t rx_dma_drops = 0;     // received, then dropped by an IOMMU fault or an unusable queue
     uint64_t tx_lost_reset = 0;    // descriptors handed over (TDH..TDT) and abandoned by a reset/disable
     uint64_t tx_bad_frames = 0;    // frames not sent: IOMMU fault on a buffer, bad descriptor
+    // Of rx_no_desc + rx_missed, the drops that happened while the simulation ran behind its pace
+    // (World::behind_pace(), sim/runner.h): the driver could not have run then. The rest were the driver's.
+    uint64_t rx_pace_drops = 0;
     // Timing model activity.
     uint64_t desc_fetches = 0;      // descriptor read bursts (rx + tx)
     uint64_t writebacks = 0;        // descriptor write-back bursts (rx + tx)
@@ -146,6 +149,10 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // (device thread in threaded mode) each time a vector fires; an eventfd backend would signal from it.
   uint64_t interrupts(uint32_t v) const { return v < kVectors ? vec_[v].fired : 0; }
   std::function<void(uint32_t vector, uint64_t t_ns)> on_interrupt;
+  // Threaded mode: true while a tail write to rx queue q is posted but not yet taken in (SimNic's doorbells).
+  // The tail is then on its way, as an RDT write crossing PCIe is: a frame waits for it in the packet buffer
+  // instead of being dropped for want of a descriptor.
+  std::function<bool(uint32_t q)> rx_doorbell_posted;
 
  private:
   enum EventKind : uint32_t {
@@ -273,6 +280,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   }
   uint32_t rss_queue(std::span<const uint8_t> frame) const;
   void drain_rx();
+  void count_rx_drop(uint64_t& counter);  // one frame dropped for want of a descriptor or of packet buffer
+  bool rx_tail_posted(uint32_t q) const { return rx_doorbell_posted && rx_doorbell_posted(q); }
   enum class Deliver { kDone, kNoDescriptor, kDropped };
   Deliver deliver(uint32_t q, Bytes& frame);
   // tx

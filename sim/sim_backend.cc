@@ -19,13 +19,60 @@ SimNic::SimNic(World& world, IxgbeConfig config) : world_(world), device_(world,
   put16(nic::pci::kVendorId, nic::pci::kVendorIntel);
   put16(nic::pci::kDeviceId, device_.config().device_id);
   put32(nic::pci::kClassRev, nic::pci::kClassEthernet << 8 | 0x01);
+  device_.rx_doorbell_posted = [this](uint32_t q) { return (pending_rx_.load(std::memory_order_relaxed) >> q & 1) != 0; };
+  std::lock_guard lock(world_.mutex());
+  world_.add_posted(this);
 }
 
 SimNic::~SimNic() {
+  {
+    std::lock_guard lock(world_.mutex());
+    world_.remove_posted(this);
+  }
   disable_msix();
   for (auto& [iova, r] : regions_) {
     world_.iommu().unmap(iova);
     std::free(r.virt);
+  }
+}
+
+bool SimNic::post_tail(uint32_t offset, uint32_t value) {
+  namespace r = nic::ixgbe;
+  static_assert(r::kMaxQueues == Ixgbe82599::kQueues && r::kMaxQueues <= 64, "one pending bit per queue");
+  std::atomic<uint64_t>* pending;
+  int64_t q = r::RDT.index_of(offset);
+  if (q >= 0) {
+    pending = &pending_rx_;
+  } else if ((q = r::TDT.index_of(offset)) >= 0) {
+    pending = &pending_tx_;
+  } else {
+    return false;
+  }
+  const uint32_t slot = static_cast<uint32_t>(q) + (pending == &pending_tx_ ? Ixgbe82599::kQueues : 0);
+  // Release: the descriptors the driver wrote before the tail are visible to whoever reads this value.
+  tail_value_[slot].store(value, std::memory_order_release);
+  pending->fetch_or(uint64_t{1} << q);  // seq_cst, like set_threaded(): see the re-check below
+  // The device thread stopped between the check in write32 and now: its last drain may have missed this.
+  if (!world_.threaded()) [[unlikely]] {
+    std::lock_guard lock(world_.mutex());
+    drain();
+  }
+  return true;
+}
+
+void SimNic::drain() {
+  namespace r = nic::ixgbe;
+  for (int dir = 0; dir < 2; ++dir) {
+    uint64_t bits = (dir == 0 ? pending_rx_ : pending_tx_).exchange(0);
+    while (bits) {
+      const uint32_t q = static_cast<uint32_t>(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      const uint32_t slot = q + (dir == 0 ? 0 : Ixgbe82599::kQueues);
+      const uint32_t v = tail_value_[slot].load(std::memory_order_acquire);
+      // A value stored after the exchange above arrives here early, and again (with its bit) next time: the
+      // second write repeats the tail the device already has, which hands over nothing (legal, as on the card).
+      device_.write32((dir == 0 ? r::RDT : r::TDT).at(q), v);
+    }
   }
 }
 

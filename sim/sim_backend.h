@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -17,7 +18,7 @@
 
 namespace sim {
 
-class SimNic final : public nic::Backend {
+class SimNic final : public nic::Backend, PostedWrites {
  public:
   SimNic(World& world, IxgbeConfig config = {});
   ~SimNic() override;
@@ -29,16 +30,25 @@ class SimNic final : public nic::Backend {
   World& world() { return world_; }
   size_t dma_regions() const { return regions_.size(); }
 
-  // Every entry point takes the world's lock: in threaded mode (sim/device_thread.h) the device runs in
-  // another thread; in deterministic mode the lock is uncontended.
+  // Every entry point takes the world's lock (in threaded mode, sim/device_thread.h, the device runs in
+  // another thread; in deterministic mode the lock is uncontended), with one exception: in threaded mode an
+  // RDT/TDT write is posted, as PCIe posts memory writes. The driver's thread stores the value in this port's
+  // doorbell slot and goes on without the lock; the device thread takes posted tails in before each step it
+  // runs (a tail may be overtaken by a later one to the same queue, which hands over a superset), and every
+  // locked access of this port takes them in first, so the device sees this port's writes in program order.
   uint32_t read32(uint32_t offset) override {
     std::lock_guard lock(world_.mutex());
+    drain();
     return device_.read32(offset);
   }
   void write32(uint32_t offset, uint32_t value) override {
+    if (world_.threaded() && post_tail(offset, value)) [[likely]] return;
     std::lock_guard lock(world_.mutex());
+    drain();
     device_.write32(offset, value);
   }
+  // PostedWrites: hands posted tails to the device (the caller holds the world's lock).
+  void drain() override;
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override;
   void dma_free(const nic::DmaRegion& region) override;
   uint32_t config_read(uint32_t offset, int width) override;
@@ -57,8 +67,14 @@ class SimNic final : public nic::Backend {
   World& world_;
   Ixgbe82599 device_;
   std::array<uint8_t, 256> config_{};
-  std::map<uint64_t, nic::DmaRegion> regions_;
-  std::vector<int> msix_fds_;  // eventfds, vector order  // what this port allocated, by IOVA
+  std::map<uint64_t, nic::DmaRegion> regions_;  // what this port allocated, by IOVA
+  std::vector<int> msix_fds_;  // eventfds, vector order
+
+  // Doorbells: the newest tail value per queue (rx slots 0..63, tx 64..127) and one pending bit per slot.
+  static constexpr uint32_t kSlots = 2 * Ixgbe82599::kQueues;
+  bool post_tail(uint32_t offset, uint32_t value);
+  std::array<std::atomic<uint32_t>, kSlots> tail_value_{};
+  alignas(64) std::atomic<uint64_t> pending_rx_{0}, pending_tx_{0};
 };
 
 }  // namespace sim

@@ -9,6 +9,7 @@
 // holding mutex() (SimNic does this for the driver's register accesses). now() may be read without it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -44,6 +45,14 @@ class EventTarget {
 };
 
 class World;
+
+// A source of posted register writes (threaded mode's doorbells, sim/sim_backend.h): writes another thread
+// queued without the world's lock, which whoever holds the lock takes in before the devices run on.
+class PostedWrites {
+ public:
+  virtual ~PostedWrites() = default;
+  virtual void drain() = 0;  // called with the world's lock held
+};
 
 // One direction of a cable: frames sent at time t arrive at `dst` at t (the sender already accounted for
 // serialization; propagation delay is zero). FIFO, so arrival order is send order.
@@ -119,6 +128,18 @@ class World {
   bool run_idle(uint64_t limit_ns);
 
   void schedule(uint64_t t, EventTarget* target, uint32_t kind, uint64_t arg = 0);
+
+  // True while a paced runner simulates time the host spent simulating rather than running the driver
+  // (sim/runner.h): drops then are the pace's, not the driver's (Ixgbe82599::Counters::rx_pace_drops).
+  bool behind_pace() const { return behind_pace_; }
+  void set_behind_pace(bool on) { behind_pace_ = on; }
+
+  // Posted writes: a SimNic registers itself; the device thread drains them all before each step it runs.
+  void add_posted(PostedWrites* p) { posted_.push_back(p); }
+  void remove_posted(PostedWrites* p) { std::erase(posted_, p); }
+  void drain_posted() {
+    for (PostedWrites* p : posted_) p->drain();
+  }
   size_t pending_events() const { return events_.size(); }
 
   // The DMA address space of every device in this world: one IOMMU domain, as the devices of one process
@@ -160,6 +181,8 @@ class World {
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Link>> source_links_;
+  std::vector<PostedWrites*> posted_;
+  bool behind_pace_ = false;
 };
 
 }  // namespace sim

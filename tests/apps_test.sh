@@ -53,6 +53,11 @@ out=$("$fwd" --seconds 1 2>&1)
 grep -qE "^\[clock\] virtual second 1 \(as fast as the host runs\): simulated at [0-9.]+x real time" <<<"$out" || fail "fwd clock line: $out"
 grep -qE "\[sim:1\] RX: 14.88 Mpps, 10000 Mbit/s, 0.00 Mpps dropped" <<<"$out" || fail "fwd default stats: $out"
 grep -qE "^forwarded 2976[0-9]{4} packets" <<<"$out" || fail "fwd default count: $out"
+# A paced mode splits the device's drops into the pace's and the driver's, per second and in the totals.
+out=$("$fwd" --seconds 1 --sim-mode realtime 2>&1)
+grep -qE "^\[clock\] virtual second 1 \(paced to the wall clock\)" <<<"$out" || fail "fwd realtime clock line: $out"
+grep -qE "\[sim:0\] RX: [0-9.]+ Mpps, [0-9]+ Mbit/s, [0-9.]+ Mpps dropped \([0-9.]+ by the simulation's pace, [0-9.]+ by the driver: rx ring empty\)" <<<"$out" || fail "fwd realtime drop split: $out"
+grep -qE "\[sim:1\] total: rx [0-9]+ packets \([0-9]+ dropped by the device: [0-9]+ by the simulation's pace, [0-9]+ by the driver\)" <<<"$out" || fail "fwd realtime totals split: $out"
 # --stats-json -: the JSON lines go to stdout beside the text (their fields: tests/stats_json_test.cc).
 out=$("$pktgen" --seconds 1 --stats-json - 2>&1)
 [ "$(grep -c '^{"clock":"virtual",' <<<"$out")" -eq 2 ] || fail "pktgen --stats-json: one second and the totals: $out"

@@ -57,7 +57,7 @@ TEST(StatsJsonTest, OneObjectPerSecondThenTotalsThatAddUp) {
       EXPECT_EQ(port["rx_bytes"].get<uint64_t>(), port["rx_packets"].get<uint64_t>() * 1518) << "bytes with FCS";
       EXPECT_NEAR(port["tx_packets"].get<double>(), 812743, 40);
       for (const char* drop : {"device_rx_missed", "device_rx_no_desc", "device_rx_crc_errors", "driver_no_buf",
-                               "driver_bad_desc"})
+                               "driver_bad_desc", "sim_pace"})
         EXPECT_EQ(port["drops"][drop], 0u) << drop;
       rx_sum[p] += port["rx_packets"].get<uint64_t>();
     }
@@ -72,6 +72,42 @@ TEST(StatsJsonTest, OneObjectPerSecondThenTotalsThatAddUp) {
     tx_total += total["ports"][p]["tx_packets"].get<uint64_t>();
   }
   EXPECT_EQ(tx_total, forwarded) << "what the device sent is what the driver forwarded";
+}
+
+// Paced to the wall clock (realtime mode, 64-byte frames at line rate): whatever this host's speed, the
+// drops the simulation's pace caused are a part of the device's drops, per second and in the totals, and the
+// text line splits them the same way.
+TEST(StatsJsonTest, PaceDropsArePartOfTheDevicesDrops) {
+  const std::string path = temp_path("paced.json");
+  app::PortOptions opt;
+  opt.wiring = app::SimWiring::kTrafficIn;
+  opt.sim_mode = sim::Runner::Mode::kRealTime;
+  opt.sim_scale = 0.5;
+  {
+    auto ps = app::open_ports({"sim", "sim"}, opt);
+    app::StatsPrinter stats(*ps, path);
+    std::vector<nic::Packet> bufs(32);
+    const uint64_t t0 = ps->now_ns();
+    while (ps->now_ns() - t0 < 1'000'000'000ull) {
+      app::forward(*ps->devices[0], *ps->devices[1], bufs);
+      app::forward(*ps->devices[1], *ps->devices[0], bufs);
+      ps->pump();
+      stats.maybe_print();
+    }
+    stats.print_totals();
+  }
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_GE(lines.size(), 2u);
+  for (const nlohmann::json& j : lines)
+    for (const nlohmann::json& port : j["ports"]) {
+      const nlohmann::json& d = port["drops"];
+      ASSERT_TRUE(d.contains("sim_pace")) << j.dump();
+      EXPECT_LE(d["sim_pace"].get<uint64_t>(), d["device_rx_missed"].get<uint64_t>() + d["device_rx_no_desc"].get<uint64_t>())
+          << j.dump();
+    }
+  EXPECT_EQ(lines.back()["final"], true);
 }
 
 TEST(StatsJsonTest, UnwritablePathIsAClearError) {

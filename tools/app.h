@@ -115,6 +115,7 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
 struct PortCounters {
   uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_missed = 0, rx_no_desc = 0,
            rx_crc_errors = 0;
+  uint64_t rx_pace = 0;  // simulated ports: of rx_missed, the drops the simulation's pace caused (sim/runner.h)
 };
 
 // Prints "[name] RX: x Mpps, y Mbit/s (... missed)" lines for every port once per (device) second, after a
@@ -126,7 +127,10 @@ struct PortCounters {
 //   {"second": 3, "clock": "virtual", "clock_seconds": 1.0, "wall_seconds": 0.93, "sim_speed": 1.07,
 //    "ports": [{"name": "sim:0", "rx_packets": 14880952, "rx_bytes": ..., "tx_packets": ..., "tx_bytes": ...,
 //               "drops": {"device_rx_missed": 0, "device_rx_no_desc": 0, "device_rx_crc_errors": 0,
-//                         "driver_no_buf": 0, "driver_bad_desc": 0}}, ...]}
+//                         "driver_no_buf": 0, "driver_bad_desc": 0, "sim_pace": 0}}, ...]}
+// sim_pace (simulated ports only) is the part of device_rx_missed + device_rx_no_desc that the simulation's
+// pace caused: frames that arrived in virtual time standing for wall time the host spent simulating, when
+// the driver could not run (sim/runner.h). The rest of the device's drops are the driver's: it was late.
 // Counts are per second; print_totals() writes one more object with "final": true and the run's totals.
 // clock is "virtual" for simulated ports ("sim_speed": virtual seconds per wall second), "wall" otherwise.
 class StatsPrinter {
@@ -142,11 +146,13 @@ class StatsPrinter {
 
  private:
   nic::DeviceStats sample(size_t port);  // reads (and so clears) the device counters, adds them to totals
+  uint64_t pace_drops(size_t port) const;  // lifetime, simulated ports; 0 for hardware
   void write_json(const std::vector<nic::DeviceStats>& per_port, double secs, double wall_secs, bool final);
   PortSet& ports_;
   std::FILE* json_ = nullptr;
   bool json_owned_ = false;
   std::vector<uint64_t> last_no_buf_, last_bad_desc_;  // driver ring counters at the last JSON line
+  std::vector<uint64_t> last_pace_, pace_delta_;  // pace drops at the last sample, and in the last second
   uint64_t first_ns_, first_wall_ns_;  // for the final object's totals
   uint64_t last_ns_;
   uint64_t last_wall_ns_;

@@ -2,10 +2,13 @@
 // on wall-clock timing; wall time only bounds how long a test waits before it gives up.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "driver/device.h"
+#include "driver/ixgbe/regs.h"
 #include "driver/log.h"
 #include "sim/device_thread.h"
 #include "sim/runner.h"
@@ -133,6 +136,52 @@ TEST(Threaded, ADriverThatDoesNotPollLosesFramesAndTheDeviceCountsThem) {
   EXPECT_EQ(s.rx_no_desc, 1000u - 63u);  // 63 descriptors posted, the rest dropped (SRRCTL.DROP_EN)
   std::vector<nic::Packet> rx(128);
   EXPECT_EQ(dev->rx_batch(0, rx), 63u);
+}
+
+// Threaded mode's doorbell is posted: a tail write returns while another thread holds the world's lock (the
+// device thread in the middle of a step), the device has not seen it yet, and takes it in once the lock is
+// free; then the frame goes out. Before the doorbells a tail write waited for the lock (and ran the engine).
+TEST(Threaded, ATailWriteIsPostedWithoutTheWorldsLockAndReachesTheDeviceLater) {
+  sim::World world;
+  sim::SimNic a(world, cfg(0));
+  sim::Sink sink;
+  a.device().connect(&sink);
+  nic::Mempool pool(a, 64);
+  auto dev = nic::open_device(a, dev_cfg());
+  const uint32_t tdt = nic::ixgbe::TDT.at(0);
+  sim::DeviceThread thread(world, {.scale = 0.05});
+  std::atomic<bool> locked{false}, posted{false};
+  uint32_t tdt_while_held = ~0u;
+  bool timed_out = false;
+  std::thread holder([&] {
+    std::lock_guard hold(world.mutex());
+    locked = true;
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (!posted && Clock::now() < deadline) std::this_thread::yield();
+    timed_out = !posted;
+    tdt_while_held = a.device().read32(tdt);  // the model itself: what the device has seen
+  });
+  while (!locked) std::this_thread::yield();
+  std::vector<nic::Packet> batch(1);
+  batch[0] = nic::Packet::alloc(pool, 60);
+  std::memcpy(batch[0].data(), kMac1.data(), 6);
+  EXPECT_EQ(dev->tx_batch(0, batch), 1u);  // would block here (until the holder gives up) if it took the lock
+  posted = true;
+  holder.join();
+  EXPECT_FALSE(timed_out) << "tx_batch waited for the world's lock";
+  EXPECT_EQ(tdt_while_held, 0u) << "a posted tail reaches the device only when the device next runs";
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  uint64_t frames = 0;
+  while (frames == 0 && Clock::now() < deadline) {
+    {
+      const auto hold = thread.pause();
+      frames = sink.frames;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(frames, 1u);
+  const auto hold = thread.pause();
+  EXPECT_EQ(a.device().read32(tdt), 1u);
 }
 
 }  // namespace
