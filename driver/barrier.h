@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace nic {
 
@@ -26,5 +27,10 @@ inline void rmb_after_dd() {
   std::atomic_thread_fence(std::memory_order_acquire);
 #endif
 }
+
+// Reads the descriptor word that holds DD, as an acquire load: a plain load on x86-64 (the same instruction
+// as the volatile read it replaces), and what makes the device's DD write-back (a release store in the
+// simulator) order everything the device wrote before it, for the C++ memory model and ThreadSanitizer too.
+inline uint32_t dd_load(const volatile uint32_t& word) { return __atomic_load_n(&word, __ATOMIC_ACQUIRE); }
 
 }  // namespace nic

@@ -40,7 +40,7 @@ struct AdvRxFormat {
     d.read.pkt_addr = iova;
     d.read.hdr_addr = 0;  // no header buffer; also clears DD
   }
-  static uint32_t status(const volatile Desc& d) { return d.wb.status_error; }
+  static uint32_t status(const volatile Desc& d) { return dd_load(d.wb.status_error); }
   static uint32_t length(const volatile Desc& d) { return d.wb.length; }
 };
 
@@ -55,7 +55,7 @@ struct ExtRxFormat {
     d.read.buffer_addr = iova;
     d.read.reserved = 0;  // clears DD
   }
-  static uint32_t status(const volatile Desc& d) { return d.wb.status_error; }
+  static uint32_t status(const volatile Desc& d) { return dd_load(d.wb.status_error); }
   static uint32_t length(const volatile Desc& d) { return d.wb.length; }
 };
 
@@ -69,7 +69,7 @@ struct AdvTxFormat {
     d.read.olinfo_status = len << txd::kPaylenShift;
   }
   static void request_status(Desc& d) { d.read.cmd_type_len |= txd::kCmdRs; }
-  static bool done(const volatile Desc& d) { return d.wb.status & txd::kStatusDD; }
+  static bool done(const volatile Desc& d) { return dd_load(d.wb.status) & txd::kStatusDD; }
 };
 
 struct LegacyTxFormat {
@@ -80,7 +80,7 @@ struct LegacyTxFormat {
     d.status = 0;                                        // STA (DD) clear, CSS 0, no VLAN tag
   }
   static void request_status(Desc& d) { d.cmd_len |= ltxd::kCmdRs; }
-  static bool done(const volatile Desc& d) { return d.status & ltxd::kStatusDD; }
+  static bool done(const volatile Desc& d) { return dd_load(d.status) & ltxd::kStatusDD; }
 };
 
 // Per-queue software counters (what the driver saw; the device's own counters are read separately).

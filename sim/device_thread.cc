@@ -77,14 +77,3 @@ void DeviceThread::settle(uint64_t limit_ns) {
 }
 
 }  // namespace sim
-
-// ThreadSanitizer, threaded mode: descriptor memory is shared with the "device" thread by the hardware
-// contract, not by C++ synchronization. The model writes descriptors back (data and fields first, DD last as
-// a release store) and reads them after the tail write (which it sees under the world's lock); the driver's
-// rings read them with volatile loads and rmb_after_dd(), and rewrite them after DD, as they do on a real NIC.
-// TSan cannot see that protocol, so exactly these ring functions' accesses are suppressed; every other race
-// (registers, the world, the model's own state) is still reported. Only linked under --config=tsan matters.
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:RxRing*::rx_batch\n"
-         "race:TxRing*::reclaim\n";
-}

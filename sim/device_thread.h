@@ -8,9 +8,10 @@
 //   // thread's destructor stops it; the world is deterministic again.
 //
 // Safety: the device thread holds world.mutex() while it runs events; SimNic takes the same lock for every
-// register access, DMA allocation and delay, so driver calls are safe from any one thread. Descriptor and
-// packet memory is not locked: the device's DD write-back stays a release store after the data, and the
-// tail write (under the lock) orders the driver's descriptor stores before the device reads them.
+// register access, DMA allocation and delay, except the tail writes, which it posts without a lock (a release
+// store the device thread takes in with an acquire load). Descriptor and packet memory is not locked: the
+// device's DD write-back is a release store after the data and the driver reads DD with an acquire load
+// (nic::dd_load), so ThreadSanitizer checks this protocol with no suppressions.
 // Anything else that touches the world while the thread runs (starting a TrafficGen, reading a Sink) must
 // hold world.mutex() (or use pause()).
 //
