@@ -3,16 +3,22 @@
 // resetting themselves, an app hoarding every receive buffer. The driver's watchdog runs every virtual ms.
 // At the end every frame handed to a tx ring is accounted for: delivered, or dropped for a named reason
 // (device, simulator or driver counters). Prints "N lost unaccounted"; exit status 1 unless N is 0.
+// Each wall second prints a progress line; --stats-json FILE writes one JSON object per second (Progress).
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "driver/device.h"
+#include "driver/error.h"
 #include "driver/log.h"
 #include "sim/sim_backend.h"
 #include "sim/world.h"
+#include "nlohmann/json.hpp"
 #include "tools/app.h"
 
 namespace {
@@ -172,6 +178,139 @@ struct Soak {
   }
 };
 
+// Where the frames from port `from` to the other port that were not delivered went, by cause (lifetime
+// counts of the devices, the simulator and the receiving driver). `key` names the cause in --stats-json.
+struct Cause {
+  const char* key;
+  const char* why;
+  uint64_t n;
+};
+std::vector<Cause> drop_causes(Soak& s, int from) {
+  const int to = 1 - from;
+  const auto& tx = s.model(from).counters();
+  const auto& rx = s.model(to).counters();
+  const nic::DeviceHealth h = s.devs[to]->health();
+  return {
+      {"rx_no_desc", "no free rx descriptor (QPRDC, SRRCTL.DROP_EN)", rx.rx_no_desc},
+      {"rx_missed", "rx packet buffer full (MPC)", rx.rx_missed},
+      {"rx_link_down", "arrived while the receiver's link was down", rx.rx_link_down},
+      {"rx_disabled", "arrived while receive was off (receiver re-initializing)", rx.rx_disabled},
+      {"rx_queue_disabled", "arrived while the rx queue was off", rx.rx_queue_disabled},
+      {"rx_filtered", "filtered by the receiver", rx.rx_filtered},
+      {"rx_lost_reset", "lost inside the receiver by a reset", rx.rx_lost_reset},
+      {"rx_dma_drops", "dropped by the receiver on an IOMMU fault", rx.rx_dma_drops},
+      {"tx_bad_frames", "not sent: IOMMU fault on the sender", tx.tx_bad_frames},
+      {"tx_lost_reset", "abandoned on the sender's ring by a reset", tx.tx_lost_reset},
+      {"driver_rx_discarded", "discarded by the receiving driver during recovery", h.rx_discarded},
+  };
+}
+
+// Per-second progress: one text line a wall second, and with --stats-json one JSON object (per direction:
+// frames offered, sent, delivered, dropped by cause, in that second; per port the driver's health), then a
+// final object with the run's totals.
+class Progress {
+ public:
+  Progress(Soak& s, const std::string& json_path) : s_(s), t0_(Clock::now()), next_(t0_ + std::chrono::seconds(1)) {
+    if (json_path == "-") {
+      json_ = stdout;
+    } else if (!json_path.empty()) {
+      json_ = std::fopen(json_path.c_str(), "we");
+      if (json_ == nullptr) throw nic::Error("--stats-json " + json_path + ": " + std::strerror(errno));
+      owned_ = true;
+    }
+  }
+  ~Progress() {
+    if (owned_) std::fclose(json_);
+  }
+  void maybe_print() {
+    const auto now = Clock::now();
+    if (now < next_) return;
+    next_ += std::chrono::seconds(1);
+    emit(false);
+  }
+  void final() { emit(true); }
+
+ private:
+  struct Snapshot {
+    Direction dir[2];
+    std::vector<Cause> causes[2];
+    uint64_t faults = 0;
+  };
+  Snapshot take() {
+    Snapshot n;
+    for (int i = 0; i < 2; ++i) {
+      n.dir[i] = s_.dir[i];
+      n.causes[i] = drop_causes(s_, i);
+    }
+    for (uint64_t k : s_.injected) n.faults += k;
+    return n;
+  }
+  void emit(bool final) {
+    const Snapshot now = take();
+    const Snapshot& base = final ? zero_ : last_;
+    ++second_;
+    const double wall = std::chrono::duration<double>(Clock::now() - t0_).count();
+    const double virt = static_cast<double>(s_.world.now()) / 1e9;
+    nlohmann::json j;
+    j["second"] = second_;
+    j["clock"] = "wall";
+    j["wall_seconds"] = final ? wall : 1.0;
+    j["virtual_seconds"] = virt;
+    if (final) j["final"] = true;
+    j["faults_injected"] = now.faults - base.faults;
+    uint64_t delivered = 0, dropped_all = 0;
+    for (int from = 0; from < 2; ++from) {
+      const Direction &d = now.dir[from], &b = base.dir[from];
+      nlohmann::json drops = nlohmann::json::object();
+      uint64_t dropped = 0;
+      for (size_t k = 0; k < now.causes[from].size(); ++k) {
+        const uint64_t n = now.causes[from][k].n - (base.causes[from].empty() ? 0 : base.causes[from][k].n);
+        drops[now.causes[from][k].key] = n;
+        dropped += n;
+      }
+      delivered += d.delivered - b.delivered;
+      dropped_all += dropped;
+      j["directions"].push_back({{"from", s_.nics[from]->name()},
+                                 {"to", s_.nics[1 - from]->name()},
+                                 {"offered", d.offered - b.offered},
+                                 {"sent", d.taken - b.taken},
+                                 {"delivered", d.delivered - b.delivered},
+                                 {"not_sent", {{"app_mempool_empty", d.no_buf - b.no_buf}, {"tx_ring_full", d.ring_full - b.ring_full}}},
+                                 {"drops", drops}});
+    }
+    for (int i = 0; i < 2; ++i) {
+      const nic::DeviceHealth h = s_.devs[i]->health();
+      j["ports"].push_back({{"name", s_.nics[i]->name()},
+                            {"recoveries", h.recoveries},
+                            {"tx_hangs", h.tx_hangs},
+                            {"device_resets", h.device_resets},
+                            {"link_changes", h.link_changes},
+                            {"link_up", s_.devs[i]->link().up},
+                            {"dead", h.dead}});
+    }
+    if (!final)
+      std::printf("[soak] wall second %llu, virtual %.3f s: %llu frames delivered, %llu dropped, %llu faults injected; "
+                  "recoveries %llu/%llu\n",
+                  static_cast<unsigned long long>(second_), virt, static_cast<unsigned long long>(delivered),
+                  static_cast<unsigned long long>(dropped_all), static_cast<unsigned long long>(now.faults - base.faults),
+                  static_cast<unsigned long long>(s_.devs[0]->health().recoveries),
+                  static_cast<unsigned long long>(s_.devs[1]->health().recoveries));
+    std::fflush(stdout);
+    if (json_) {
+      std::fprintf(json_, "%s\n", j.dump().c_str());
+      std::fflush(json_);
+    }
+    last_ = now;
+  }
+
+  Soak& s_;
+  Clock::time_point t0_, next_;
+  std::FILE* json_ = nullptr;
+  bool owned_ = false;
+  uint64_t second_ = 0;
+  Snapshot last_, zero_;
+};
+
 // Diagnostics the injected faults cause by design: refused DMA, and tail writes the driver makes to a device
 // that reset itself before its watchdog notices (the rings it writes to are gone: TDT/RDT >= length 0).
 bool expected_diag(const Soak& s, const std::string& rule) {
@@ -186,6 +325,7 @@ int soak_main(int argc, char** argv) {
   f.add("fault-every-ms", "40", "mean virtual milliseconds between faults (one at a time)");
   f.add("sim-model", "timed", "'timed' (cycle-approximate) or 'functional' (no time inside the devices)");
   f.add_bool("quiet", "do not log driver warnings (recoveries, link changes)");
+  app::add_stats_flags(f);
   if (!f.parse(argc, argv)) return f.exit_code();
   const uint64_t seconds = f.u64("seconds", 1, 3600);
   const uint64_t every = f.u64("fault-every-ms", 1, 3'600'000);
@@ -197,11 +337,15 @@ int soak_main(int argc, char** argv) {
               "every ~%llu ms of virtual time\n",
               model.c_str(), static_cast<unsigned long long>(f.u64("seed")), static_cast<unsigned long long>(seconds),
               static_cast<unsigned long long>(every));
+  Progress progress(s, f.str("stats-json"));
   const auto deadline = Clock::now() + std::chrono::seconds(seconds);
   uint64_t next_fault = s.world.now() + s.uniform(every / 2, every * 3 / 2) * kMs;
   uint64_t iter = 0;
   while (!app::stop_requested()) {
-    if ((++iter & 255) == 0 && Clock::now() >= deadline) break;
+    if ((++iter & 255) == 0) {
+      if (Clock::now() >= deadline) break;
+      progress.maybe_print();
+    }
     s.step(true);
     const uint64_t now = s.world.now();
     if (s.end_fault(now, false) && now >= next_fault && s.links_up() && !s.devs[0]->health().dead &&
@@ -227,24 +371,9 @@ int soak_main(int argc, char** argv) {
   for (int from = 0; from < 2; ++from) {
     const int to = 1 - from;
     const Direction& d = s.dir[from];
-    const auto& tx = s.model(from).counters();
-    const auto& rx = s.model(to).counters();
-    const nic::DeviceHealth h = s.devs[to]->health();
-    const std::pair<const char*, uint64_t> after[] = {
-        {"no free rx descriptor (QPRDC, SRRCTL.DROP_EN)", rx.rx_no_desc},
-        {"rx packet buffer full (MPC)", rx.rx_missed},
-        {"arrived while the receiver's link was down", rx.rx_link_down},
-        {"arrived while receive was off (receiver re-initializing)", rx.rx_disabled},
-        {"arrived while the rx queue was off", rx.rx_queue_disabled},
-        {"filtered by the receiver", rx.rx_filtered},
-        {"lost inside the receiver by a reset", rx.rx_lost_reset},
-        {"dropped by the receiver on an IOMMU fault", rx.rx_dma_drops},
-        {"not sent: IOMMU fault on the sender", tx.tx_bad_frames},
-        {"abandoned on the sender's ring by a reset", tx.tx_lost_reset},
-        {"discarded by the receiving driver during recovery", h.rx_discarded},
-    };
+    const std::vector<Cause> after = drop_causes(s, from);
     uint64_t dropped = 0;
-    for (const auto& [why, n] : after) dropped += n;
+    for (const Cause& c : after) dropped += c.n;
     const int64_t lost = static_cast<int64_t>(d.taken) - static_cast<int64_t>(d.delivered + dropped);
     lost_total += lost < 0 ? -lost : lost;
     const std::string a = s.nics[from]->name(), b = s.nics[to]->name();
@@ -254,8 +383,8 @@ int soak_main(int argc, char** argv) {
                 static_cast<unsigned long long>(d.delivered), static_cast<unsigned long long>(dropped));
     std::printf("  not sent: app mempool empty %llu, tx ring full %llu\n", static_cast<unsigned long long>(d.no_buf),
                 static_cast<unsigned long long>(d.ring_full));
-    for (const auto& [why, n] : after)
-      if (n) std::printf("  dropped: %-58s %llu\n", why, static_cast<unsigned long long>(n));
+    for (const Cause& c : after)
+      if (c.n) std::printf("  dropped: %-58s %llu\n", c.why, static_cast<unsigned long long>(c.n));
     std::printf("  lost unaccounted: %lld\n", static_cast<long long>(lost));
   }
   for (int i = 0; i < 2; ++i) {
@@ -273,6 +402,7 @@ int soak_main(int argc, char** argv) {
     std::printf("  diagnostics caused by injected faults:%s\n  other diagnostics (datasheet violations):%s\n",
                 expected.empty() ? " none" : expected.c_str(), other.empty() ? " none" : other.c_str());
   }
+  progress.final();  // the run's totals, as the table above counts them (before shutdown)
   bool violations = false;
   for (int i = 0; i < 2; ++i)
     for (const auto& [rule, n] : s.model(i).diag().counts()) violations |= !expected_diag(s, rule);

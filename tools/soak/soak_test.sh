@@ -10,4 +10,18 @@ for run in "1 timed" "2 timed" "1 functional" "3 functional"; do
   grep -q "^0 lost unaccounted$" <<<"$out" || { echo "FAIL: $run"; exit 1; }
   grep -qE "^faults injected: [1-9]" <<<"$out" || { echo "FAIL: $run injected no faults"; exit 1; }
 done
+# --stats-json: one object per wall second, then the totals, which agree with the text table.
+json="${TEST_TMPDIR:-/tmp}/soak.json"
+out=$("$soak" --seconds 2 --seed 4 --quiet --stats-json "$json" 2>&1) || { echo "$out"; echo "FAIL: soak --stats-json"; exit 1; }
+[ "$(grep -c '^\[soak\] wall second [0-9]*, virtual ' <<<"$out")" -ge 1 ] || { echo "FAIL: no progress lines: $out"; exit 1; }
+lines=$(wc -l <"$json")
+[ "$lines" -ge 2 ] || { echo "FAIL: $lines JSON lines"; exit 1; }
+[ "$(grep -c '"final":true' "$json")" -eq 1 ] && tail -1 "$json" | grep -q '"final":true' || { echo "FAIL: final object"; exit 1; }
+grep -q '"drops":{"driver_rx_discarded":' "$json" || { echo "FAIL: drops by cause"; exit 1; }
+sum() { grep -oE "$1" | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}'; }
+text=$(sum ', delivered [0-9]+' <<<"$out")
+final=$(tail -1 "$json" | sum '"delivered":[0-9]+')
+[ "$text" -gt 0 ] && [ "$text" = "$final" ] || { echo "FAIL: JSON totals deliver $final, the table $text"; exit 1; }
+per_second=$(head -n -1 "$json" | sum '"delivered":[0-9]+')
+[ "$per_second" -le "$final" ] || { echo "FAIL: seconds add up to more than the total"; exit 1; }
 echo PASS
