@@ -8,4 +8,22 @@ out=$("$1" --packets 20000)
 out=$("$3" --ms 2)
 [ "$(grep -cE '^(functional|timed) ' <<<"$out")" -eq 6 ] || { echo "sim_throughput table: $out"; exit 1; }
 "$3" --help | grep -q -- "--ms" || { echo "sim_throughput --help"; exit 1; }
+# --csv and the plots: each bench's CSV renders with its gnuplot script (tools/plot/plot_bench.sh's steps).
+tmp="${TEST_TMPDIR:-/tmp}"
+render() {  # bench-name gp-script csv
+  gnuplot -e "csv='$3'; out='$tmp/$1.svg'; host='test'" "$2" || { echo "gnuplot $2 failed"; exit 1; }
+  grep -q "<svg" "$tmp/$1.svg" && [ "$(grep -c "<path" "$tmp/$1.svg")" -gt 10 ] || { echo "$1.svg: no plot"; exit 1; }
+}
+"$1" --packets 20000 --csv "$tmp/fc.csv" >/dev/null
+[ "$(head -1 "$tmp/fc.csv")" = "batch,cycles_per_packet,ns_per_packet,mpps" ] && [ "$(wc -l <"$tmp/fc.csv")" -eq 6 ] ||
+  { echo "fwd_cost --csv: $(cat "$tmp/fc.csv")"; exit 1; }
+render fwd_cost "$5" "$tmp/fc.csv"
+"$3" --ms 2 --csv "$tmp/st.csv" >/dev/null
+[ "$(grep -cE '^(functional|timed),(64|512|1518),' "$tmp/st.csv")" -eq 6 ] || { echo "sim_throughput --csv: $(cat "$tmp/st.csv")"; exit 1; }
+render sim_throughput "$6" "$tmp/st.csv"
+"$4" --seconds 0.05 --csv "$tmp/mq.csv" >/dev/null
+grep -qE '^1,[0-9.]+,[0-9.]+$' "$tmp/mq.csv" || { echo "mq_scaling --csv: $(cat "$tmp/mq.csv")"; exit 1; }
+render mq_scaling "$7" "$tmp/mq.csv"
+out=$("$1" --csv /nonexistent-dir/x.csv 2>&1) && { echo "fwd_cost: unwritable --csv must fail"; exit 1; }
+grep -q "No such file" <<<"$out" || { echo "fwd_cost: unwritable --csv: $out"; exit 1; }
 echo "bench OK"

@@ -2,6 +2,7 @@
 // engines run between the measured regions. Prints a table per batch size:
 //   TSC cycles/packet and ns/packet over the measured regions (rdtsc and steady_clock), Mpps = 1000/ns.
 // `--callgrind` runs only batch 32 for a fixed packet count, for instruction counting (see README).
+#include <cerrno>
 #include <x86intrin.h>
 
 #include <chrono>
@@ -84,15 +85,19 @@ int main(int argc, char** argv) {
   nic::set_log_level(nic::LogLevel::kError);
   bool callgrind = false;
   uint64_t packets = 20'000'000;
+  const char* csv_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--callgrind")) {
       callgrind = true;
     } else if (!std::strcmp(argv[i], "--packets") && i + 1 < argc) {
       packets = std::strtoull(argv[++i], nullptr, 10);
+    } else if (!std::strcmp(argv[i], "--csv") && i + 1 < argc) {
+      csv_path = argv[++i];
     } else {
-      std::printf("usage: fwd_cost [--packets N] [--callgrind]\n"
+      std::printf("usage: fwd_cost [--packets N] [--callgrind] [--csv FILE]\n"
                   "  Driver cost per forwarded packet on a null device (device work excluded).\n"
-                  "  --callgrind: batch 32 only, for `valgrind --tool=callgrind` (see README).\n");
+                  "  --callgrind: batch 32 only, for `valgrind --tool=callgrind` (see README).\n"
+                  "  --csv FILE: also write the table as CSV (tools/plot/plot_bench.sh fwd_cost plots it).\n");
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }
@@ -104,11 +109,19 @@ int main(int argc, char** argv) {
   const double rate = tsc_per_ns(), overhead = rdtsc_overhead();
   std::printf("TSC %.2f GHz, rdtsc pair %.1f cycles (subtracted)\n", rate, overhead);
   std::printf("%-6s %14s %12s %10s\n", "batch", "cycles/packet", "ns/packet", "Mpps");
+  std::FILE* csv = csv_path ? std::fopen(csv_path, "we") : nullptr;
+  if (csv_path && !csv) {
+    std::fprintf(stderr, "fwd_cost: --csv %s: %s\n", csv_path, std::strerror(errno));
+    return 1;
+  }
+  if (csv) std::fprintf(csv, "batch,cycles_per_packet,ns_per_packet,mpps\n");
   for (size_t batch : {1, 8, 32, 64, 256}) {
     run(batch, packets / 10, overhead);  // warm-up
     const Result r = run(batch, packets, overhead);
     const double ns = r.cycles_per_pkt / rate;
     std::printf("%-6zu %14.1f %12.2f %10.1f\n", batch, r.cycles_per_pkt, ns, 1000.0 / ns);
+    if (csv) std::fprintf(csv, "%zu,%.2f,%.3f,%.2f\n", batch, r.cycles_per_pkt, ns, 1000.0 / ns);
   }
+  if (csv) std::fclose(csv);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <x86intrin.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,19 +71,31 @@ Result run(uint16_t queues, double seconds) {
 int main(int argc, char** argv) {
   nic::set_log_level(nic::LogLevel::kError);
   double seconds = 2;
+  const char* csv_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--csv") && i + 1 < argc) {
+      csv_path = argv[++i];
     } else {
-      std::printf("usage: mq_scaling [--seconds S]\n  Forwarding Mpps vs queues/threads on the null device.\n");
+      std::printf("usage: mq_scaling [--seconds S] [--csv FILE]\n  Forwarding Mpps vs queues/threads on the null device.\n"
+                  "  --csv FILE: also write the table as CSV (tools/plot/plot_bench.sh mq_scaling plots it).\n");
       return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }
   const unsigned cores = std::thread::hardware_concurrency();
   std::printf("%-8s %12s %22s\n", "threads", "Mpps", "driver cycles/packet");
+  std::FILE* csv = csv_path ? std::fopen(csv_path, "we") : nullptr;
+  if (csv_path && !csv) {
+    std::fprintf(stderr, "mq_scaling: --csv %s: %s\n", csv_path, std::strerror(errno));
+    return 1;
+  }
+  if (csv) std::fprintf(csv, "threads,mpps,cycles_per_packet\n");
   for (uint16_t q = 1; q <= 4 && q <= cores; q *= 2) {
     const Result r = run(q, seconds);
     std::printf("%-8u %12.1f %22.1f\n", q, r.mpps, r.cycles_per_pkt);
+    if (csv) std::fprintf(csv, "%u,%.2f,%.2f\n", q, r.mpps, r.cycles_per_pkt);
   }
+  if (csv) std::fclose(csv);
   return 0;
 }

@@ -3,6 +3,7 @@
 // simulator steps 1 us of virtual time per round, as `fwd --sim-mode virtual` does). Prints, per model and
 // frame size, forwarded packets per wall second and how that compares with the wire (29.76 Mpps for two
 // ports of 64-byte frames). Run with -c opt; see tools/bench/RESULTS.md.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -49,16 +50,20 @@ Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
 int main(int argc, char** argv) {
   double ms = 1000;
   bool timed = true;
+  const char* csv_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--help")) {
       std::printf(
           "sim_throughput [--ms N] [--functional-only]\n"
           "  Forwarded packets per wall second, two simulated ports at line rate, tools/fwd's loop on one core.\n"
           "  --ms N             virtual milliseconds per row (default 1000)\n"
-          "  --functional-only  skip the timed model's rows (they take ~13 s per virtual second of 64 B)\n");
+          "  --functional-only  skip the timed model's rows (they take ~13 s per virtual second of 64 B)\n"
+          "  --csv FILE         also write the table as CSV (tools/plot/plot_bench.sh sim_throughput plots it)\n");
       return 0;
     } else if (!std::strcmp(argv[i], "--ms") && i + 1 < argc) {
       ms = std::strtod(argv[++i], nullptr);
+    } else if (!std::strcmp(argv[i], "--csv") && i + 1 < argc) {
+      csv_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--functional-only")) {
       timed = false;
     } else {
@@ -72,6 +77,12 @@ int main(int argc, char** argv) {
   }
   nic::set_log_level(nic::LogLevel::kWarn);
   std::printf("model       frame  virtual_ms  wall_s  fwd_Mpps  line_Mpps  x_realtime\n");
+  std::FILE* csv = csv_path ? std::fopen(csv_path, "we") : nullptr;
+  if (csv_path && !csv) {
+    std::fprintf(stderr, "sim_throughput: --csv %s: %s\n", csv_path, std::strerror(errno));
+    return 1;
+  }
+  if (csv) std::fprintf(csv, "model,frame,wall_s,fwd_mpps,line_mpps,x_realtime\n");
   for (sim::Fidelity model : {sim::Fidelity::kFunctional, sim::Fidelity::kTimed}) {
     if (model == sim::Fidelity::kTimed && !timed) continue;
     for (uint32_t frame : {60u, 508u, 1514u}) {
@@ -80,7 +91,11 @@ int main(int argc, char** argv) {
       std::printf("%-10s  %5u  %10.0f  %6.2f  %8.2f  %9.2f  %10.2f\n",
                   model == sim::Fidelity::kTimed ? "timed" : "functional", frame + 4, ms, r.wall_s, mpps,
                   r.line_pps / 1e6, mpps / (r.line_pps / 1e6));
+      if (csv)
+        std::fprintf(csv, "%s,%u,%.3f,%.3f,%.3f,%.3f\n", model == sim::Fidelity::kTimed ? "timed" : "functional",
+                     frame + 4, r.wall_s, mpps, r.line_pps / 1e6, mpps / (r.line_pps / 1e6));
     }
   }
+  if (csv) std::fclose(csv);
   return 0;
 }
