@@ -231,11 +231,29 @@ INSTANTIATE_TEST_SUITE_P(Fidelity, Hostile, ::testing::Values(Fidelity::kTimed, 
                          testbed::fidelity_name);
 
 TEST_P(Hostile, ABufferOverTheRingItselfIsWrittenOnlyWhereTheIommuAllows) {
-  // Buffer 0 covers descriptor 1: a two-buffer frame rewrites descriptor 1's address while it is received.
+  // Buffer 0 covers descriptors 1..7 and the first tx descriptor: a two-buffer frame (1500 bytes, 1 KB
+  // buffers) writes its first 1024 bytes over the ring it is being received on. The device had already
+  // fetched descriptor 1 (its buffer at 9 KB), so the rest goes there; then both write-backs land.
   rx[0].read.pkt_addr = mem.iova + 16;
+  const uint8_t* m = static_cast<const uint8_t*>(mem.virt);
+  const std::vector<uint8_t> before(m, m + 64 * 1024);
   world.inject(&nic.device(), sim::Bytes(1500, 0xFF), world.now());
   world.advance(100'000);
-  EXPECT_EQ(nic.device().counters().rx_link_down, 0u);  // it got in (what happens then is the driver's doing)
+  EXPECT_EQ(nic.device().counters().dma_faults, 0u) << "every write was to mapped memory";
+  EXPECT_EQ(rx[0].wb.status_error & (nic::rxd::kStatusDD | nic::rxd::kStatusEOP), nic::rxd::kStatusDD);
+  EXPECT_EQ(rx[0].wb.length, 1024u) << "the first buffer's share";
+  EXPECT_EQ(rx[1].wb.status_error & (nic::rxd::kStatusDD | nic::rxd::kStatusEOP), nic::rxd::kStatusDD | nic::rxd::kStatusEOP);
+  EXPECT_EQ(rx[1].wb.length, 476u) << "the rest, EOP on the last descriptor only";
+  // Exactly these bytes changed: the two write-backs [0, 32), buffer 0's data [16, 1040) (under descriptor
+  // 1's write-back where they overlap) and buffer 1's 476 bytes at 9 KB; all of the data is the frame's.
+  const auto changed_ok = [](size_t i) { return i < 1040 || (i >= 9216 && i < 9216 + 476); };
+  size_t outside = 0, not_frame = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    if (!changed_ok(i)) outside += m[i] != before[i];
+    else if (i >= 32) not_frame += m[i] != 0xFF;
+  }
+  EXPECT_EQ(outside, 0u) << "bytes changed outside the frame's two buffers and write-backs";
+  EXPECT_EQ(not_frame, 0u) << "buffer bytes that are not the frame's";
 }
 
 TEST_P(Hostile, AnInjectedFaultCostsOneFrameNotTheQueue) {
