@@ -156,6 +156,8 @@ Health AdvDevice::watchdog() {
       w.in_flight = in_flight;
       w.packets = packets;
     }
+    // Receive: slots the device took and never wrote back (ring.h, reclaim_lost) go back to it.
+    for (size_t q = 0; q < rx_.size(); ++q) rx_[q]->reclaim_lost(mmio_.read(layout_.rdh, static_cast<uint16_t>(q)));
     if (hung) {
       ++health_.tx_hangs;
       return recover("tx unit hang: descriptors in flight, none completed", false);

@@ -1,5 +1,6 @@
 #include "driver/ring.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <string>
@@ -58,6 +59,7 @@ uint32_t BasicRxRing<F>::fill() {
     F::post(desc_[i], b->data_iova);  // clears DD
   }
   next_ = 0;
+  suspect_at_ = suspects_ = 0;
   return size_ - 1;
 }
 
@@ -114,6 +116,36 @@ size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
     next_ = idx;
   }
   return n;
+}
+
+template <class F>
+uint32_t BasicRxRing<F>::reclaim_lost(uint32_t device_head) {
+  const volatile Desc* const ring = desc_;
+  // Slots from next_ the device has taken (its head is past them) and not written back yet.
+  uint32_t pending = 0;
+  if (device_head < size_) {
+    const uint32_t taken = (device_head - next_) & mask_;
+    while (pending < taken && !(F::status(ring[(next_ + pending) & mask_]) & F::kDone)) ++pending;
+  }
+  // Only what was already a suspect at the last call, at the same place and at least kLostAfterNs ago, is
+  // lost: newer slots may have a write-back on its way. A slot with DD ends the run (rx_batch takes it).
+  const uint64_t now = backend_.now_ns();
+  const bool old_enough = suspect_at_ == next_ && now - suspect_since_ns_ >= kLostAfterNs;
+  const uint32_t lost = old_enough ? std::min(pending, suspects_) : 0;
+  for (uint32_t i = 0; i < lost; ++i) {
+    const uint32_t idx = (next_ + i) & mask_;
+    F::post(desc_[idx], pool_.data_iova(bufs_[idx]));  // the same buffer: its contents were never a frame
+  }
+  if (lost) {
+    stats_.lost_writebacks += lost;
+    next_ = (next_ + lost) & mask_;
+    wmb_before_doorbell();
+    backend_.write32(tail_reg_, (next_ - 1) & mask_);
+  }
+  if (lost || suspect_at_ != next_ || suspects_ == 0) suspect_since_ns_ = now;  // a new set of suspects
+  suspect_at_ = next_;
+  suspects_ = pending - lost;
+  return lost;
 }
 
 // ---------------------------------------------------------------------------------------------------------

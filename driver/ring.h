@@ -91,6 +91,7 @@ struct RingStats {
   uint64_t bad_desc = 0;    // rx: write-back rejected (length 0 / too long / no EOP), buffer recycled;
                             // tx: packet of invalid size dropped
   uint64_t rx_errors = 0;   // rx: write-back with a frame error bit (Format::kFrameErrors), buffer recycled
+  uint64_t lost_writebacks = 0;  // rx: slots the device took but never wrote back, given back (reclaim_lost)
 };
 
 template <class Format>
@@ -121,6 +122,15 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   // Returns every posted buffer to the pool (the device must no longer be using the ring).
   void release_all();
 
+  // Watchdog: gives back slots the device took but never wrote back. A write-back that never lands (an
+  // IOMMU fault on it, a lost posted write) leaves the slot at next_ without DD while the device's head has
+  // moved past it, and rx_batch would wait there for good. `device_head` is the queue's RDH. Slots seen so
+  // at one call are suspects; those still without DD at a call kLostAfterNs or more later (a write-back takes
+  // microseconds) are posted again with the same buffer and counted in lost_writebacks. Returns how many
+  // were given back (one tail write if any).
+  static constexpr uint64_t kLostAfterNs = 1'000'000;
+  uint32_t reclaim_lost(uint32_t device_head);
+
   const RingStats& stats() const { return stats_; }
   Mempool& pool() { return pool_; }
 
@@ -134,6 +144,8 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   uint32_t mask_;
   uint32_t tail_reg_;
   uint32_t next_ = 0;  // next descriptor to look at
+  uint32_t suspect_at_ = 0, suspects_ = 0;  // reclaim_lost(): slots [suspect_at_, +suspects_) lacked DD
+  uint64_t suspect_since_ns_ = 0;            // ... since then
   RingStats stats_;
 };
 
