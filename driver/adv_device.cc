@@ -31,7 +31,7 @@ RxRing& AdvDevice::setup_rx_ring(uint16_t q) {
         config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
     pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
     // The device writes up to SRRCTL.BSIZEPACKET (Mempool::kRxBufBytes) bytes into a buffer: never more than
-    // the data area behind the 64-byte header, and enough for a whole frame (one descriptor per frame).
+    // the buffer's data area, and enough for a whole frame (one descriptor per frame).
     static_assert(kMaxFrame <= Mempool::kRxBufBytes);
     if (pools_.back()->data_capacity() < Mempool::kRxBufBytes)
       throw Error("packet buffers too small: the device would write 2048 bytes into " +

@@ -178,8 +178,8 @@ class alignas(64) BasicTxRing {
   std::vector<PktBuf*> bufs_;         // buffer posted in each slot
   std::vector<uint16_t> chunk_last_;  // at the first slot of each RS chunk: the slot that carries RS
   // At the first slot of each RS chunk: the pool all its buffers belong to (noted while tx_batch has their
-  // headers in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
-  // touching the buffers' headers again (a cache miss per packet on a busy ring).
+  // metadata in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
+  // touching the buffers' metadata again (a cache miss per packet on a busy ring).
   std::vector<Mempool*> chunk_pool_;
   uint32_t size_;
   uint32_t mask_;

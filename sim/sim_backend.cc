@@ -87,6 +87,13 @@ nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
   return r;
 }
 
+std::vector<nic::DmaRegion> SimNic::regions() {
+  std::lock_guard lock(world_.mutex());
+  std::vector<nic::DmaRegion> out;
+  for (const auto& [iova, r] : regions_) out.push_back(r);
+  return out;
+}
+
 void SimNic::dma_free(const nic::DmaRegion& region) {
   std::lock_guard lock(world_.mutex());
   auto it = regions_.find(region.iova);

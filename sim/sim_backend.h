@@ -28,6 +28,8 @@ class SimNic final : public nic::Backend {
   Iommu& iommu() { return world_.iommu(); }
   World& world() { return world_; }
   size_t dma_regions() const { return regions_.size(); }
+  // Copies of every region this port allocated (what its device can reach), for tests that play the device.
+  std::vector<nic::DmaRegion> regions();
 
   // Every entry point takes the world's lock: in threaded mode (sim/device_thread.h) the device runs in
   // another thread; in deterministic mode the lock is uncontended.
@@ -57,8 +59,8 @@ class SimNic final : public nic::Backend {
   World& world_;
   Ixgbe82599 device_;
   std::array<uint8_t, 256> config_{};
-  std::map<uint64_t, nic::DmaRegion> regions_;
-  std::vector<int> msix_fds_;  // eventfds, vector order  // what this port allocated, by IOVA
+  std::map<uint64_t, nic::DmaRegion> regions_;  // what this port allocated, by IOVA
+  std::vector<int> msix_fds_;                    // eventfds, vector order
 };
 
 }  // namespace sim
