@@ -142,6 +142,14 @@ void BasicTxRing<F>::release_all() {
 }
 
 template <class F>
+void BasicTxRing<F>::reset() {
+  release_all();
+  std::memset(desc_, 0xFF, ring_.size);  // as alloc_ring() left it
+  tail_ = 0;
+  clean_ = 0;
+}
+
+template <class F>
 uint32_t BasicTxRing<F>::reclaim() {
   const volatile Desc* const ring = desc_;
   PktBuf* const* const bufs = bufs_.data();

@@ -166,6 +166,9 @@ class alignas(64) BasicTxRing {
   uint32_t reclaim();
   // Returns every buffer still on the ring to its pool, completed or not (the device must be stopped).
   void release_all();
+  // Recovery: release_all(), then the ring as constructed (descriptors all-ones, head and tail at slot 0) in the
+  // descriptor memory allocated at construction: nothing is allocated. Counters carry on. Device stopped.
+  void reset();
   // Descriptors handed to the device and not yet reclaimed.
   uint32_t in_flight() const { return (tail_ - clean_) & mask_; }
 

@@ -30,6 +30,10 @@ class SimNic final : public nic::Backend {
   size_t dma_regions() const { return regions_.size(); }
   // Copies of every region this port allocated (what its device can reach), for tests that play the device.
   std::vector<nic::DmaRegion> regions();
+  // From now on dma_alloc throws nic::Error (and counts the attempt), as it would on hardware once the app has
+  // dropped the privileges it needs to map memory: tests check that the driver allocates only at init.
+  void seal_dma() { sealed_ = true; }
+  uint64_t dma_allocs_refused() const { return refused_; }
 
   // Every entry point takes the world's lock: in threaded mode (sim/device_thread.h) the device runs in
   // another thread; in deterministic mode the lock is uncontended.
@@ -61,6 +65,8 @@ class SimNic final : public nic::Backend {
   std::array<uint8_t, 256> config_{};
   std::map<uint64_t, nic::DmaRegion> regions_;  // what this port allocated, by IOVA
   std::vector<int> msix_fds_;                    // eventfds, vector order
+  bool sealed_ = false;
+  uint64_t refused_ = 0;
 };
 
 }  // namespace sim
