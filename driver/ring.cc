@@ -68,7 +68,7 @@ size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
   PktBuf** const bufs = bufs_.data();
   Mempool& pool = pool_;
   const uint32_t mask = mask_;
-  const uint32_t cap = pool.data_capacity();
+  const uint32_t cap = max_frame_bytes();
   uint32_t idx = next_;
   size_t n = 0;
   uint64_t bytes = 0;

@@ -115,6 +115,12 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
 
   // Receives up to out.size() frames. Entries of `out` must be empty. One tail write if anything arrived.
   size_t rx_batch(std::span<Packet> out);
+  // Longest write-back length accepted: what the device was told it may write into a buffer (every family
+  // programs Mempool::kRxBufBytes), never more than the buffer holds. Longer lengths are rejected (bad_desc):
+  // bytes past the programmed size were never written by this frame.
+  uint32_t max_frame_bytes() const {
+    return pool_.data_capacity() < Mempool::kRxBufBytes ? pool_.data_capacity() : Mempool::kRxBufBytes;
+  }
   // True when the next descriptor holds a completed frame (DD set): rx_batch() would return something.
   bool has_frame() const { return Format::status(desc_[next_]) & Format::kDone; }
 
