@@ -28,7 +28,7 @@ void run(const uint8_t* data, size_t size) {
   {
     Ring ring(nic, pool, ring_size, 0x01018);
     ring.fill();
-    auto* desc = reinterpret_cast<volatile typename Ring::Desc*>(ring.ring_iova());  // NullNic: IOVA = address
+    auto* desc = static_cast<volatile typename Ring::Desc*>(nic.to_virt(ring.ring_iova(), ring.ring_bytes()));
     while (!in.empty()) {
       switch (in.u8(0, 3)) {
         case 0: {  // the "device" writes back a descriptor
