@@ -31,7 +31,7 @@ RxRing& AdvDevice::setup_rx_ring(uint16_t q) {
         config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
     pools_.push_back(std::make_unique<Mempool>(backend_, pool_size));
     // The device writes up to SRRCTL.BSIZEPACKET (Mempool::kRxBufBytes) bytes into a buffer: never more than
-    // the data area behind the 64-byte header, and enough for a whole frame (one descriptor per frame).
+    // the buffer's data area, and enough for a whole frame (one descriptor per frame).
     static_assert(kMaxFrame <= Mempool::kRxBufBytes);
     if (pools_.back()->data_capacity() < Mempool::kRxBufBytes)
       throw Error("packet buffers too small: the device would write 2048 bytes into " +
@@ -58,19 +58,12 @@ RxRing& AdvDevice::setup_rx_ring(uint16_t q) {
 }
 
 TxRing& AdvDevice::setup_tx_ring(uint16_t q) {
-  if (q < tx_.size()) {  // recovery: a fresh ring (its buffers were released), the old one's counts kept
-    const RingStats& old = tx_[q]->stats();
-    RingStats& before = tx_stats_before_.at(q);
-    before.packets += old.packets;
-    before.bytes += old.bytes;
-    before.no_buf += old.no_buf;
-    before.bad_desc += old.bad_desc;
-    before.rx_errors += old.rx_errors;
-    tx_[q] = std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q));
+  if (q < tx_.size()) {
+    // Recovery: the same ring, emptied and its descriptors reset in place (its counters carry on). Nothing is
+    // allocated after init: once privileges are dropped, new DMA memory could not be mapped.
+    tx_[q]->reset();
   } else {
     tx_.push_back(std::make_unique<TxRing>(backend_, config_.tx_ring_size, layout_.tdt.at(q)));
-    tx_stats_before_.emplace_back();
-    tx_stats_view_.emplace_back();
     tx_watch_.emplace_back();
   }
   TxRing& ring = *tx_[q];
@@ -80,14 +73,7 @@ TxRing& AdvDevice::setup_tx_ring(uint16_t q) {
   return ring;
 }
 
-const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const {
-  const RingStats& now = tx_.at(q)->stats();
-  if (health_.recoveries == 0) return now;
-  const RingStats& before = tx_stats_before_.at(q);
-  tx_stats_view_.at(q) = RingStats{before.packets + now.packets, before.bytes + now.bytes, before.no_buf + now.no_buf,
-                                   before.bad_desc + now.bad_desc, before.rx_errors + now.rx_errors};
-  return tx_stats_view_[q];
-}
+const RingStats& AdvDevice::tx_ring_stats(uint16_t q) const { return tx_.at(q)->stats(); }
 
 void AdvDevice::start(const char* chip) {
   log(LogLevel::kInfo, "%s: initializing %s (%u rx / %u tx queues)", backend_.name().c_str(), chip, config_.rx_queues,
@@ -169,7 +155,7 @@ Health AdvDevice::watchdog() {
   }
 }
 
-// Reset and re-initialize the device from config_, keeping pools and rx rings. Every buffer in a ring goes
+// Reset and re-initialize the device from config_, keeping pools and rings (no allocation). Every buffer in a ring goes
 // back to its pool; what is dropped that way is counted in health_.
 Health AdvDevice::recover(const char* why, bool device_lost_registers) {
   log(LogLevel::kWarn, "%s: %s; resetting the device", backend_.name().c_str(), why);
@@ -198,7 +184,8 @@ Health AdvDevice::recover(const char* why, bool device_lost_registers) {
       health_.tx_discarded += dropped;
       ring.release_all();
     }
-    // 4. The family's whole init again; rx rings are harvested and refilled, tx rings replaced.
+    // 4. The family's whole init again on the rings and pools of init: rx rings harvested and refilled, tx rings
+    // reset in place. Nothing is allocated (DMA memory cannot be mapped once privileges are dropped).
     reinit();
     if (irq_) irq_->set_regs(setup_msix(irq_config_));  // the reset cleared the interrupt registers
     for (TxWatch& w : tx_watch_) w = TxWatch{};

@@ -66,15 +66,15 @@ class AdvDevice : public Device {
   uint16_t tx_queues() const final { return static_cast<uint16_t>(tx_.size()); }
   Mempool& rx_pool(uint16_t queue) final { return *pools_.at(queue); }
   const RingStats& rx_ring_stats(uint16_t queue) const final { return rx_.at(queue)->stats(); }
-  // Includes what earlier incarnations of the queue's ring counted (recovery replaces tx rings).
+  // Counts across recoveries (recovery resets the ring in place).
   const RingStats& tx_ring_stats(uint16_t queue) const final;
 
  protected:
   AdvDevice(Backend& backend, const DeviceConfig& config, const FamilyLayout& layout, const char* family);
 
   // Allocates queue q's mempool and rings and programs base/length/head/tail (rx and tx alike). During
-  // recovery (the queue exists) it reuses the pool and rx ring (after harvesting frames the device completed)
-  // and replaces the tx ring.
+  // recovery (the queue exists) it allocates nothing: it reuses the pool and rx ring (after harvesting frames
+  // the device completed) and resets the tx ring in place.
   RxRing& setup_rx_ring(uint16_t q);
   TxRing& setup_tx_ring(uint16_t q);
   // Fill the ring, enable the queue, wait for the enable to stick, hand the ring to the device.
@@ -131,8 +131,6 @@ class AdvDevice : public Device {
     uint64_t packets = 0;
   };
   std::vector<TxWatch> tx_watch_;
-  std::vector<RingStats> tx_stats_before_;        // per queue: counted by rings replaced in recovery
-  mutable std::vector<RingStats> tx_stats_view_;  // what tx_ring_stats() returns after a recovery
   DeviceStats saved_stats_;
   DeviceHealth health_;
 };

@@ -11,23 +11,26 @@
 namespace nic {
 
 Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
-    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0), region_bytes_(0) {
+    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0), meta_bytes_(0) {
   // Buffers must be 64-byte multiples and divide a 2 MiB hugepage evenly, so none straddles a page and
   // every one is contiguous for the device even without an IOMMU.
   if (num_bufs == 0 || num_bufs > (1u << 24))
     throw Error("mempool: buffer count " + std::to_string(num_bufs) + " out of range 1..16777216");
   if (buf_size < 256 || buf_size > 16384 || (buf_size & (buf_size - 1)) != 0)
     throw Error("mempool: buffer size " + std::to_string(buf_size) + " must be a power of two in 256..16384");
-  region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
-  buf_shift_ = static_cast<uint32_t>(std::countr_zero(buf_size));
-  region_bytes_ = static_cast<uintptr_t>(num_bufs) * buf_size;
+  // Host memory first: if it throws, no DMA region is left behind.
+  meta_ = std::make_unique<PktBuf[]>(num_bufs);
   free_.resize(num_bufs);
   is_free_.assign(num_bufs, 1);
+  region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
+  buf_shift_ = static_cast<uint32_t>(std::countr_zero(buf_size));
+  meta_bytes_ = static_cast<uintptr_t>(num_bufs) * sizeof(PktBuf);
+  uint8_t* const data = static_cast<uint8_t*>(region_.virt);
   for (uint32_t i = 0; i < num_bufs; ++i) {
-    PktBuf* b = buf_at(i);
-    b->data_iova = region_.iova + static_cast<uint64_t>(i) * buf_size + sizeof(PktBuf);
+    PktBuf* b = &meta_[i];
+    b->data_va = data + static_cast<size_t>(i) * buf_size;
+    b->data_iova = region_.iova + static_cast<uint64_t>(i) * buf_size;
     b->pool = this;
-    b->index = i;
     b->size = 0;
     b->capacity = data_capacity();
     free_[num_bufs - 1 - i] = b;  // hand out low addresses first
@@ -36,8 +39,9 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
 }
 
 void Mempool::die(const char* what, const PktBuf* b) const {
-  std::fprintf(stderr, "mempool: %s: %p (pool of %u buffers of %u bytes at %p, %u free)\n", what,
-               static_cast<const void*>(b), capacity_, buf_size_, region_.virt, top_);
+  std::fprintf(stderr, "mempool: %s: %p (pool of %u buffers of %u bytes at %p, metadata at %p, %u free)\n",
+               what, static_cast<const void*>(b), capacity_, buf_size_, region_.virt, static_cast<const void*>(meta_.get()),
+               top_);
   std::abort();
 }
 

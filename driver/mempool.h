@@ -1,8 +1,12 @@
 // Packet buffers: a fixed-size pool carved out of one DMA region, and a move-only Packet handle that gives
 // its buffer back when dropped, so no path can leak one.
 //
-// Layout of one buffer (buf_size bytes, 64-byte aligned): a 64-byte PktBuf header, then the frame data.
-// The device is given iova(header) + 64. A pool is single-threaded (one per queue), as in ixy and DPDK.
+// The device can reach the driver only through packet bytes. The DMA region holds frame data and nothing else:
+// buffer i is bytes [i * buf_size, (i + 1) * buf_size) of it, all of them data. Everything the driver follows
+// or trusts about a buffer (where its data is, its IOVA, its size, its pool) is a PktBuf in an ordinary heap
+// array the pool owns, indexed by buffer number, which the device has no mapping for. A device that writes any
+// byte anywhere in its DMA memory changes packet contents (or descriptors, which the rings validate), never a
+// pointer, size or index the driver uses. A pool is single-threaded (one per queue), as in ixy and DPDK.
 #pragma once
 
 #include <cassert>
@@ -19,29 +23,30 @@ namespace nic {
 
 class Mempool;
 
-struct alignas(64) PktBuf {
-  uint64_t data_iova;  // IOVA of data()
+// Host-memory metadata of one buffer (never in DMA memory). Half a cache line: the hot path reads and writes
+// these densely packed, instead of a header 4 KB away from the next one.
+struct alignas(32) PktBuf {
+  uint8_t* data_va;    // the buffer's bytes, in the pool's DMA region
+  uint64_t data_iova;  // IOVA of data_va (what descriptors carry)
   Mempool* pool;
   uint32_t size;      // bytes of frame data
   uint32_t capacity;  // bytes data() can hold (the pool's data_capacity(), kept here for the hot path)
-  uint32_t index;     // position in the pool
-  uint8_t* data() { return reinterpret_cast<uint8_t*>(this) + sizeof(PktBuf); }
-  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this) + sizeof(PktBuf); }
+  uint8_t* data() { return data_va; }
+  const uint8_t* data() const { return data_va; }
 };
-static_assert(sizeof(PktBuf) == 64);
+static_assert(sizeof(PktBuf) == 32);
 
 class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on different threads
  public:
-  // 4 KB per buffer: 64 bytes of header leave 4032 data bytes, so the 2 KB receive buffer every family programs
-  // (kRxBufBytes) lies wholly inside the area the driver owns. A 2 KB buffer would leave 1984 bytes and let the
-  // device write 64 bytes into the next buffer's header; 2048 + 64 would not divide a 2 MiB hugepage.
+  // 4 KB per buffer, all of it data (the metadata lives elsewhere): the 2 KB receive buffer every family
+  // programs (kRxBufBytes) lies wholly inside it, and 4 KB buffers divide a 2 MiB hugepage.
   static constexpr uint32_t kDefaultBufSize = 4096;
   // Receive buffer size the drivers program: SRRCTL.BSIZEPACKET = 2 (1 KB units; 82599 §8.2.3.8.7, and the
   // 82576's SRRCTL likewise), RCTL.BSIZE = 00b with BSEX = 0 (82574 RCTL). Ring setup checks it against
   // data_capacity(): the device may write that many bytes into each buffer.
   static constexpr uint32_t kRxBufBytes = 2048;
 
-  // num_bufs buffers of buf_size bytes each (header included). Throws nic::Error on bad sizes or no memory.
+  // num_bufs buffers of buf_size data bytes each (DMA memory), plus num_bufs PktBufs in heap memory. Throws nic::Error on bad sizes or no memory.
   Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size = kDefaultBufSize);
   ~Mempool();
   Mempool(const Mempool&) = delete;
@@ -51,7 +56,7 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   PktBuf* alloc() {
     if (top_ == 0) [[unlikely]] return nullptr;
     PktBuf* b = free_[--top_];
-    is_free_[index_of(b)] = 0;
+    is_free_[b - meta_.get()] = 0;  // from the free stack: one of ours
     return b;
   }
   // Fills up to out.size() buffers; returns how many.
@@ -59,14 +64,14 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
     for (uint32_t i = 0; i < n; ++i) {
       out[i] = free_[--top_];
-      is_free_[index_of(out[i])] = 0;
+      is_free_[out[i] - meta_.get()] = 0;
     }
     return n;
   }
   // Aborts (in every build, not only with assertions on) on a buffer of another pool, a pointer that is no
   // buffer's start, or a buffer that is already free: each would corrupt the free stack, and a buffer freed
-  // twice is later handed out twice (to the device and to the app at once). The check uses only host-side
-  // state and the pointer value, never the buffer's header, which sits in device-writable memory.
+  // twice is later handed out twice (to the device and to the app at once). The check uses only the pointer
+  // value and host-side state (is_free_), never the buffer's bytes, which the device may write.
   void free(PktBuf* b) {
     const uint32_t i = index_of(b);
     if (is_free_[i]) [[unlikely]] die("buffer freed twice", b);
@@ -86,30 +91,29 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     std::memcpy(free_.data() + top_, bufs, n * sizeof(PktBuf*));
     top_ += n;
   }
-  // IOVA of b's data, from the pool's layout: no need to read b's header (a cache line the CPU may not have).
+  // IOVA of b's data, from its position (b must be this pool's): no load of b's metadata needed.
   uint64_t data_iova(const PktBuf* b) const {
     assert(b->pool == this);
-    return region_.iova + static_cast<uint64_t>(reinterpret_cast<const uint8_t*>(b) - static_cast<uint8_t*>(region_.virt)) +
-           sizeof(PktBuf);
+    return region_.iova + (static_cast<uint64_t>(b - meta_.get()) << buf_shift_);
   }
 
   uint32_t capacity() const { return capacity_; }
   uint32_t available() const { return top_; }
   uint32_t in_use() const { return capacity_ - top_; }
   uint32_t buf_size() const { return buf_size_; }
-  uint32_t data_capacity() const { return buf_size_ - static_cast<uint32_t>(sizeof(PktBuf)); }
+  uint32_t data_capacity() const { return buf_size_; }  // the whole buffer: no header in DMA memory
+
+  // The pool's DMA region (packet bytes only) and its buffers' host-side metadata, for tests and diagnostics.
+  const DmaRegion& dma_region() const { return region_; }
+  std::span<const PktBuf> metadata() const { return {meta_.get(), capacity_}; }
 
  private:
-  PktBuf* buf_at(uint32_t i) {
-    return reinterpret_cast<PktBuf*>(static_cast<uint8_t*>(region_.virt) + static_cast<size_t>(i) * buf_size_);
-  }
-
-  // Position of b from its address alone (buffer size is a power of two: a shift); dies unless b is the
-  // start of one of this pool's buffers.
+  // Position of b from its address alone (metadata entries are 32 bytes: a shift); dies unless b is one of
+  // this pool's metadata entries.
   uint32_t index_of(const PktBuf* b) const {
-    const uintptr_t off = reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(region_.virt);
-    if (off >= region_bytes_ || (off & (buf_size_ - 1)) != 0) [[unlikely]] die("buffer not from this pool", b);
-    return static_cast<uint32_t>(off >> buf_shift_);
+    const uintptr_t off = reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(meta_.get());
+    if (off >= meta_bytes_ || (off & (sizeof(PktBuf) - 1)) != 0) [[unlikely]] die("buffer not from this pool", b);
+    return static_cast<uint32_t>(off / sizeof(PktBuf));
   }
   [[noreturn]] void die(const char* what, const PktBuf* b) const;
 
@@ -118,10 +122,11 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   uint32_t capacity_;
   uint32_t buf_size_;
   uint32_t top_;
-  uint32_t buf_shift_;          // log2(buf_size_)
-  uintptr_t region_bytes_;      // capacity_ * buf_size_
-  std::vector<PktBuf*> free_;   // stack of free buffers
-  std::vector<uint8_t> is_free_;  // per buffer (by position): 1 while on the free stack; host memory only
+  uint32_t buf_shift_;               // log2(buf_size_)
+  uintptr_t meta_bytes_;             // capacity_ * sizeof(PktBuf)
+  std::unique_ptr<PktBuf[]> meta_;   // per buffer (by position): its metadata; heap memory, no device access
+  std::vector<PktBuf*> free_;        // stack of free buffers
+  std::vector<uint8_t> is_free_;     // per buffer (by position): 1 while on the free stack; host memory only
 };
 
 // Owning handle to one packet buffer. Destroying or resetting it returns the buffer to its pool.

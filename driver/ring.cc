@@ -70,7 +70,7 @@ size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
   PktBuf** const bufs = bufs_.data();
   Mempool& pool = pool_;
   const uint32_t mask = mask_;
-  const uint32_t cap = pool.data_capacity();
+  const uint32_t cap = max_frame_bytes();
   uint32_t idx = next_;
   size_t n = 0;
   uint64_t bytes = 0;
@@ -171,6 +171,14 @@ template <class F>
 void BasicTxRing<F>::release_all() {
   for (uint32_t i = clean_; i != tail_; i = (i + 1) & mask_) bufs_[i]->pool->free(bufs_[i]);
   clean_ = tail_;
+}
+
+template <class F>
+void BasicTxRing<F>::reset() {
+  release_all();
+  std::memset(desc_, 0xFF, ring_.size);  // as alloc_ring() left it
+  tail_ = 0;
+  clean_ = 0;
 }
 
 template <class F>

@@ -116,6 +116,12 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
 
   // Receives up to out.size() frames. Entries of `out` must be empty. One tail write if anything arrived.
   size_t rx_batch(std::span<Packet> out);
+  // Longest write-back length accepted: what the device was told it may write into a buffer (every family
+  // programs Mempool::kRxBufBytes), never more than the buffer holds. Longer lengths are rejected (bad_desc):
+  // bytes past the programmed size were never written by this frame.
+  uint32_t max_frame_bytes() const {
+    return pool_.data_capacity() < Mempool::kRxBufBytes ? pool_.data_capacity() : Mempool::kRxBufBytes;
+  }
   // True when the next descriptor holds a completed frame (DD set): rx_batch() would return something.
   bool has_frame() const { return Format::status(desc_[next_]) & Format::kDone; }
 
@@ -178,6 +184,9 @@ class alignas(64) BasicTxRing {
   uint32_t reclaim();
   // Returns every buffer still on the ring to its pool, completed or not (the device must be stopped).
   void release_all();
+  // Recovery: release_all(), then the ring as constructed (descriptors all-ones, head and tail at slot 0) in the
+  // descriptor memory allocated at construction: nothing is allocated. Counters carry on. Device stopped.
+  void reset();
   // Descriptors handed to the device and not yet reclaimed.
   uint32_t in_flight() const { return (tail_ - clean_) & mask_; }
 
@@ -190,8 +199,8 @@ class alignas(64) BasicTxRing {
   std::vector<PktBuf*> bufs_;         // buffer posted in each slot
   std::vector<uint16_t> chunk_last_;  // at the first slot of each RS chunk: the slot that carries RS
   // At the first slot of each RS chunk: the pool all its buffers belong to (noted while tx_batch has their
-  // headers in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
-  // touching the buffers' headers again (a cache miss per packet on a busy ring).
+  // metadata in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
+  // touching the buffers' metadata again (a cache miss per packet on a busy ring).
   std::vector<Mempool*> chunk_pool_;
   uint32_t size_;
   uint32_t mask_;

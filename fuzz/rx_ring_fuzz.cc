@@ -28,7 +28,7 @@ void run(const uint8_t* data, size_t size) {
   {
     Ring ring(nic, pool, ring_size, 0x01018);
     ring.fill();
-    auto* desc = reinterpret_cast<volatile typename Ring::Desc*>(ring.ring_iova());  // NullNic: IOVA = address
+    auto* desc = static_cast<volatile typename Ring::Desc*>(nic.to_virt(ring.ring_iova(), ring.ring_bytes()));
     while (!in.empty()) {
       switch (in.u8(0, 3)) {
         case 0: {  // the "device" writes back a descriptor
@@ -51,7 +51,7 @@ void run(const uint8_t* data, size_t size) {
           std::set<const nic::PktBuf*> seen;
           for (const nic::Packet& p : held) seen.insert(p.get());
           for (size_t i = 0; i < n; ++i) {
-            if (!out[i] || out[i].size() == 0 || out[i].size() > pool.data_capacity()) __builtin_trap();
+            if (!out[i] || out[i].size() == 0 || out[i].size() > ring.max_frame_bytes()) __builtin_trap();
             if (!seen.insert(out[i].get()).second) __builtin_trap();  // the same buffer handed out twice
             std::memset(out[i].data(), 0xA5, out[i].size());            // the app owns every byte it was given
             held.push_back(std::move(out[i]));

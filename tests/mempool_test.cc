@@ -1,27 +1,40 @@
 // Mempool misuse is fatal in every build: a buffer freed twice, through free() or free_bulk(), or freed into a
 // pool it does not come from, aborts with a message instead of corrupting the free stack (which would later
-// hand one buffer out twice). The check uses host-side state only, never the buffer header in DMA memory.
+// hand one buffer out twice). The check uses host-side state only (metadata and free flags live in heap
+// memory; the DMA region holds packet bytes only).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 #include <vector>
 
+#include "driver/descriptors.h"
 #include "driver/log.h"
 #include "driver/mempool.h"
+#include "driver/ring.h"
 
 namespace {
 
-// DMA from the heap (IOVA = address).
+// DMA from the heap, at IOVAs that are not the host addresses. It remembers its regions, so a test can do
+// what a hostile device can: write anything anywhere in them.
 class HeapBackend : public nic::Backend {
  public:
+  static constexpr uint64_t kIovaOffset = uint64_t{1} << 40;  // IOVA = address + 1 TiB
+  std::vector<nic::DmaRegion> regions;
   uint32_t read32(uint32_t) override { return 0; }
   void write32(uint32_t, uint32_t) override {}
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
     const size_t size = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, size);
-    return {p, reinterpret_cast<uint64_t>(p), size};
+    regions.push_back({p, reinterpret_cast<uint64_t>(p) + kIovaOffset, size});
+    return regions.back();
   }
-  void dma_free(const nic::DmaRegion& r) override { std::free(r.virt); }
+  void dma_free(const nic::DmaRegion& r) override {
+    std::erase_if(regions, [&](const nic::DmaRegion& x) { return x.virt == r.virt; });
+    std::free(r.virt);
+  }
   uint32_t config_read(uint32_t, int) override { return 0; }
   void config_write(uint32_t, uint32_t, int) override {}
   nic::PciId identity() override { return {}; }
@@ -100,13 +113,110 @@ TEST_F(MempoolDeath, FreeIntoTheWrongPoolAborts) {
         b.free_bulk(bufs, 1);
       })(),
       "mempool: buffer not from this pool");
-  // A pointer inside the pool's memory that is not a buffer's start is no buffer either.
+  // A pointer inside the pool's metadata that is not an entry's start is no buffer either.
   EXPECT_DEATH(([&] {
         nic::Mempool a(backend, 8);
         nic::PktBuf* p = a.alloc();
-        a.free(p + 1);
+        a.free(reinterpret_cast<nic::PktBuf*>(reinterpret_cast<uint8_t*>(p) + 8));
       })(),
       "mempool: buffer not from this pool");
+  // Nor is a pointer into the DMA region (where the old in-buffer header was): buffers are their host metadata.
+  EXPECT_DEATH(([&] {
+        nic::Mempool a(backend, 8);
+        nic::PktBuf* p = a.alloc();
+        a.free(reinterpret_cast<nic::PktBuf*>(p->data()));
+      })(),
+      "mempool: buffer not from this pool");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The device can reach packet bytes only: whatever it writes anywhere in DMA memory, the driver's view of its
+// buffers (where, which IOVA, how big, whose) stays intact and the pool's balance stays exact.
+class DmaScribble : public MempoolDeath {
+ protected:
+  // Every byte of every DMA region (pool and rings alike) set to `fill`, or random bytes when fill < 0.
+  void scribble(int fill) {
+    for (const nic::DmaRegion& r : backend.regions) {
+      auto* p = static_cast<uint8_t*>(r.virt);
+      if (fill >= 0) std::memset(p, fill, r.size);
+      else std::generate(p, p + r.size, [&] { return static_cast<uint8_t>(rng()); });
+    }
+  }
+  // The host-side metadata of every buffer is what the constructor made it (size aside: the app's to set).
+  static void expect_metadata_intact(const nic::Mempool& pool) {
+    const nic::DmaRegion& r = pool.dma_region();
+    for (uint32_t i = 0; i < pool.capacity(); ++i) {
+      const nic::PktBuf& b = pool.metadata()[i];
+      ASSERT_EQ(b.data_va, static_cast<uint8_t*>(r.virt) + size_t{i} * pool.buf_size()) << "buffer " << i;
+      ASSERT_EQ(b.data_iova, r.iova + uint64_t{i} * pool.buf_size()) << "buffer " << i;
+      ASSERT_EQ(b.pool, &pool) << "buffer " << i;
+      ASSERT_EQ(b.capacity, pool.data_capacity()) << "buffer " << i;
+    }
+  }
+  std::mt19937_64 rng{16};
+};
+
+TEST_F(DmaScribble, PoolRegionHoldsOnlyPacketBytes) {
+  nic::Mempool pool(backend, 64);
+  ASSERT_EQ(backend.regions.size(), 1u);
+  EXPECT_EQ(pool.data_capacity(), pool.buf_size()) << "no header: the whole buffer is data";
+  const nic::DmaRegion& r = pool.dma_region();
+  const auto* lo = reinterpret_cast<const uint8_t*>(pool.metadata().data());
+  const auto* hi = lo + pool.metadata().size_bytes();
+  EXPECT_TRUE(hi <= static_cast<const uint8_t*>(r.virt) || lo >= static_cast<const uint8_t*>(r.virt) + r.size)
+      << "metadata outside the DMA region";
+  for (int fill : {0xFF, 0x00, -1, -1}) {
+    std::vector<nic::Packet> held;
+    for (uint32_t i = 0; i < 40; ++i) held.push_back(nic::Packet::alloc(pool, 60 + i));
+    scribble(fill);  // the "device" overwrites everything, buffers in use and free ones alike
+    for (uint32_t i = 0; i < 40; ++i) {
+      ASSERT_TRUE(held[i]);
+      EXPECT_EQ(held[i].size(), 60 + i);
+      EXPECT_EQ(&held[i].pool(), &pool);
+    }
+    for (uint32_t i = 0; i < 40; i += 2) held[i].reset();  // free half (Packet::reset follows the pool pointer)
+    EXPECT_EQ(pool.in_use(), 20u);
+    scribble(fill);
+    std::vector<nic::PktBuf*> bulk(64);
+    EXPECT_EQ(pool.alloc_bulk(bulk), 44u);  // exactly the free ones
+    scribble(fill);
+    pool.free_bulk(bulk.data(), 44);
+    held.clear();
+    EXPECT_EQ(pool.in_use(), 0u);
+    EXPECT_EQ(pool.available(), 64u);
+    expect_metadata_intact(pool);
+  }
+}
+
+TEST_F(DmaScribble, TransmitAndReceiveThroughScribbledMemoryKeepThePoolExact) {
+  nic::Mempool pool(backend, 256);
+  for (int fill : {0xFF, 0x00, -1, -1, -1}) {
+    nic::TxRing tx(backend, 64, 0x6018);
+    nic::RxRing rx(backend, pool, 64, 0x1018);
+    rx.fill();
+    std::vector<nic::Packet> batch(48);
+    for (int round = 0; round < 8; ++round) {
+      for (auto& p : batch) p = nic::Packet::alloc(pool, 60 + round);
+      scribble(fill);  // packet bytes, rx buffers, and both rings' descriptors
+      tx.tx_batch(batch);
+      for (auto& p : batch) p.reset();  // what the ring did not take
+      std::vector<nic::Packet> got(32);
+      rx.rx_batch(got);  // whatever the scribbled write-backs say: valid frames delivered, the rest recycled
+      for (auto& p : got) {
+        if (!p) continue;
+        EXPECT_GE(p.size(), 1u);
+        EXPECT_LE(p.size(), pool.data_capacity());
+        EXPECT_EQ(&p.pool(), &pool);
+        p.reset();
+      }
+      scribble(fill);
+      tx.reclaim();  // scribbled DD bits: completions the device claims, each freed once
+    }
+    tx.release_all();
+    rx.release_all();
+    EXPECT_EQ(pool.in_use(), 0u) << "fill " << fill;
+    expect_metadata_intact(pool);
+  }
 }
 
 }  // namespace

@@ -14,7 +14,15 @@
 
 namespace {
 
-// DMA from the heap (IOVA = address), MMIO writes recorded.
+// IOVAs here are host addresses plus 1 TiB: never the address itself, so a ring that posted a host address
+// where an IOVA belongs would fail the checks below. host<T>(iova) is the device's view of an IOVA.
+constexpr uint64_t kIovaOffset = uint64_t{1} << 40;
+template <class T>
+T* host(uint64_t iova) {
+  return reinterpret_cast<T*>(static_cast<uintptr_t>(iova - kIovaOffset));
+}
+
+// DMA from the heap, MMIO writes recorded.
 class DmaBackend : public nic::Backend {
  public:
   std::vector<std::pair<uint32_t, uint32_t>> writes;
@@ -25,7 +33,7 @@ class DmaBackend : public nic::Backend {
     const size_t size = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, size);
     ++live;
-    return {p, reinterpret_cast<uint64_t>(p), size};
+    return {p, reinterpret_cast<uint64_t>(p) + kIovaOffset, size};
   }
   void dma_free(const nic::DmaRegion& r) override {
     std::free(r.virt);
@@ -80,9 +88,13 @@ TYPED_TEST(RingFormat, RxDeliversDoneEopFramesAndRecyclesBadWritebacks) {
   using Ring = typename TypeParam::RxRing;
   Ring ring(this->backend, this->pool, 16, this->kTail);
   EXPECT_EQ(ring.fill(), 15u);
-  auto* d = reinterpret_cast<typename Ring::Desc*>(ring.ring_iova());
+  auto* d = host<typename Ring::Desc>(ring.ring_iova());
+  const nic::DmaRegion& bufs = this->pool.dma_region();
   for (uint32_t i = 0; i < 16; ++i) {
     EXPECT_NE(buffer_of(d[i]), 0u);
+    EXPECT_TRUE(buffer_of(d[i]) >= bufs.iova && buffer_of(d[i]) < bufs.iova + bufs.size &&
+                (buffer_of(d[i]) - bufs.iova) % this->pool.buf_size() == 0)
+        << "an IOVA of a buffer's start, not a host address: 0x" << std::hex << buffer_of(d[i]);
     EXPECT_EQ(d[i].wb.status_error & kDone, 0u) << "posting clears DD";
   }
   std::vector<nic::Packet> out(8);
@@ -94,14 +106,17 @@ TYPED_TEST(RingFormat, RxDeliversDoneEopFramesAndRecyclesBadWritebacks) {
   d[0].wb.status_error = kDone | kEop, d[0].wb.length = 60;
   d[1].wb.status_error = kDone, d[1].wb.length = 60;  // no EOP: multi-buffer frames are not enabled
   d[2].wb.status_error = kDone | kEop, d[2].wb.length = 0;
-  d[3].wb.status_error = kDone | kEop, d[3].wb.length = static_cast<uint16_t>(this->pool.data_capacity() + 1);
-  d[4].wb.status_error = kDone | kEop, d[4].wb.length = static_cast<uint16_t>(this->pool.data_capacity());
+  // Lengths are bounded by the programmed receive buffer size (2 KB), not by the larger buffer behind it.
+  ASSERT_EQ(ring.max_frame_bytes(), nic::Mempool::kRxBufBytes);
+  ASSERT_GT(this->pool.data_capacity(), nic::Mempool::kRxBufBytes);
+  d[3].wb.status_error = kDone | kEop, d[3].wb.length = static_cast<uint16_t>(nic::Mempool::kRxBufBytes + 1);
+  d[4].wb.status_error = kDone | kEop, d[4].wb.length = static_cast<uint16_t>(nic::Mempool::kRxBufBytes);
   // d[5] not done: the batch stops there.
   const size_t n = ring.rx_batch(out);
   ASSERT_EQ(n, 2u);
   EXPECT_EQ(out[0].size(), 60u);
   EXPECT_EQ(out[0].get()->data_iova, good);
-  EXPECT_EQ(out[1].size(), this->pool.data_capacity());
+  EXPECT_EQ(out[1].size(), nic::Mempool::kRxBufBytes);
   EXPECT_EQ(ring.stats().bad_desc, 3u);
   EXPECT_EQ(ring.stats().packets, 2u);
   EXPECT_EQ(this->backend.last_write(this->kTail), 4u) << "tail = last slot refilled";
@@ -127,7 +142,7 @@ TYPED_TEST(RingFormat, RxDropsAndCountsFramesTheDeviceFlaggedBad) {
   Ring ring(this->backend, this->pool, 16, this->kTail);
   ring.fill();
   const uint32_t in_ring = this->pool.in_use();
-  auto* d = reinterpret_cast<Desc*>(ring.ring_iova());
+  auto* d = host<Desc>(ring.ring_iova());
   std::vector<uint32_t> errors;  // each error bit alone, then all at once
   for (uint32_t bit = 1; bit != 0; bit <<= 1)
     if (kFrameErrorBits<Desc> & bit) errors.push_back(bit);
@@ -164,7 +179,7 @@ TYPED_TEST(RingFormat, RxLeavesFramesOnTheRingWhenThePoolIsEmpty) {
   nic::Mempool small(this->backend, 16);
   Ring ring(this->backend, small, 16, this->kTail);
   ring.fill();
-  auto* d = reinterpret_cast<typename Ring::Desc*>(ring.ring_iova());
+  auto* d = host<typename Ring::Desc>(ring.ring_iova());
   d[0].wb.status_error = kDone | kEop, d[0].wb.length = 64;
   std::vector<nic::Packet> out(4);
   EXPECT_EQ(ring.rx_batch(out), 0u);
@@ -177,7 +192,7 @@ TYPED_TEST(RingFormat, RxLeavesFramesOnTheRingWhenThePoolIsEmpty) {
 TYPED_TEST(RingFormat, TxChunksReportStatusAndReclaimsOnlyCompletedChunks) {
   using Ring = typename TypeParam::TxRing;
   Ring ring(this->backend, 128, this->kTail + 0x1000);
-  auto* d = reinterpret_cast<typename Ring::Desc*>(ring.ring_iova());
+  auto* d = host<typename Ring::Desc>(ring.ring_iova());
   std::vector<nic::Packet> batch(40);
   for (uint32_t i = 0; i < batch.size(); ++i) batch[i] = nic::Packet::alloc(this->pool, 60 + i);
   ASSERT_EQ(ring.tx_batch(batch), 40u);
@@ -214,7 +229,7 @@ TYPED_TEST(RingFormat, TxChunksReportStatusAndReclaimsOnlyCompletedChunks) {
 TYPED_TEST(RingFormat, TxReclaimReturnsEveryBufferToItsOwnPoolAcrossMixedAndWrappingChunks) {
   using Ring = typename TypeParam::TxRing;
   Ring ring(this->backend, 128, this->kTail + 0x1000);
-  auto* d = reinterpret_cast<typename Ring::Desc*>(ring.ring_iova());
+  auto* d = host<typename Ring::Desc>(ring.ring_iova());
   nic::Mempool other(this->backend, 128);
   auto complete_all = [&] {
     for (uint32_t i = 0; i < 128; ++i)
@@ -250,7 +265,7 @@ TEST(RingFormatBits, ExtendedRxReadFormatIsBufferAddressAndZero) {
   nic::Mempool pool(backend, 16);
   nic::ExtRxRing ring(backend, pool, 8, 0x2818);
   ring.fill();
-  auto* d = reinterpret_cast<nic::ExtRxDesc*>(ring.ring_iova());
+  auto* d = host<nic::ExtRxDesc>(ring.ring_iova());
   for (uint32_t i = 0; i < 8; ++i) {
     EXPECT_EQ(d[i].read.reserved, 0u);
     EXPECT_EQ(d[i].read.buffer_addr % 64, 0u) << "buffers are 64-byte aligned";
@@ -266,7 +281,7 @@ TEST(RingFormatBits, LegacyTxIsEopIfcsLengthWithoutDext) {
   one[0] = nic::Packet::alloc(pool, 1514);
   const uint64_t iova = one[0].get()->data_iova;
   ASSERT_EQ(ring.tx_batch(one), 1u);
-  const auto& d = reinterpret_cast<nic::LegacyTxDesc*>(ring.ring_iova())[0];
+  const auto& d = host<nic::LegacyTxDesc>(ring.ring_iova())[0];
   EXPECT_EQ(d.buffer_addr, iova);
   EXPECT_EQ(d.cmd_len, nic::ltxd::kCmdEop | nic::ltxd::kCmdIfcs | nic::ltxd::kCmdRs | 1514u);
   EXPECT_EQ(d.cmd_len & nic::ltxd::kCmdDext, 0u);
@@ -281,7 +296,7 @@ TEST(RingFormatBits, AdvancedTxIsDataDescriptorWithPaylen) {
   std::vector<nic::Packet> one(1);
   one[0] = nic::Packet::alloc(pool, 60);
   ASSERT_EQ(ring.tx_batch(one), 1u);
-  const auto& d = reinterpret_cast<nic::AdvTxDesc*>(ring.ring_iova())[0];
+  const auto& d = host<nic::AdvTxDesc>(ring.ring_iova())[0];
   EXPECT_EQ(d.read.cmd_type_len,
             nic::txd::kCmdEop | nic::txd::kCmdIfcs | nic::txd::kCmdRs | nic::txd::kCmdDext | nic::txd::kTypeData | 60u);
   EXPECT_EQ(d.read.olinfo_status, 60u << nic::txd::kPaylenShift);

@@ -116,7 +116,7 @@ void E1000eDevice::init_rx() {
   const uint32_t pool_size = config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
   pool_ = std::make_unique<Mempool>(backend_, pool_size);
   // RCTL.BSIZE = 00b, BSEX = 0: the device writes up to 2048 bytes (Mempool::kRxBufBytes) into a buffer, so the
-  // data area behind the 64-byte header must hold that much, not just the 1522-byte frames LPE = 0 allows.
+  // buffer's data area must hold that much, not just the 1522-byte frames LPE = 0 allows.
   static_assert(kMaxFrame + 4 <= Mempool::kRxBufBytes);
   if (pool_->data_capacity() < Mempool::kRxBufBytes)
     throw Error("packet buffers too small: the device would write 2048 bytes into " +

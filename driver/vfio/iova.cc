@@ -25,13 +25,9 @@ std::map<uint64_t, uint64_t>::const_iterator IovaSpace::overlap(uint64_t first, 
   return it->first + it->second > first ? it : used_.end();
 }
 
-uint64_t IovaSpace::assign(uint64_t va, uint64_t size, uint64_t align) {
+uint64_t IovaSpace::assign(uint64_t size, uint64_t align) {
   if (size == 0 || align == 0 || (align & (align - 1)) != 0)
     throw Error("IOVA request with size " + std::to_string(size) + " and alignment " + std::to_string(align));
-  if (va % align == 0 && usable(va, size) && overlap(va, size) == used_.end()) {
-    used_[va] = size;
-    return va;
-  }
   for (const IovaRange& r : usable_) {
     if (r.last < kAllocBase) continue;
     uint64_t at = std::max(r.first, kAllocBase);

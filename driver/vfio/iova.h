@@ -1,9 +1,11 @@
 // IOVA (I/O virtual address) assignment for DMA mappings.
 //
-// Identity (IOVA = process virtual address) is the simplest choice and what we use whenever the IOMMU can
-// address it. Some IOMMUs cannot: many Intel client parts have a 39-bit address width, while user-space
-// addresses go up to 2^47. Then IOVAs come from a first-fit allocator starting at 4 GiB (above the 32-bit
-// MSI window at 0xfee00000). ixy.rs does the same for 39-bit IOMMUs.
+// IOVAs always come from this allocator's own space, first fit from 4 GiB upward (above the 32-bit MSI window
+// at 0xfee00000), never from the process's virtual addresses. Identity mapping (IOVA = VA) would hand the
+// device the driver's own address layout: every descriptor it reads would tell it where host memory lives
+// (which defeats ASLR for whoever controls the device), and a driver bug that passes a virtual address where an
+// IOVA belongs would work by luck instead of faulting. It would also fail on IOMMUs narrower than user space
+// (many Intel client parts have 39 bits, user addresses go up to 2^47).
 //
 // The usable ranges come from the kernel (VFIO_IOMMU_GET_INFO, capability VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
 // Linux >= 5.4); without that capability we assume the narrowest common case, [0, 2^39).
@@ -29,9 +31,9 @@ class IovaSpace {
   // `usable` empty means "unknown": [0, 2^39).
   explicit IovaSpace(std::vector<IovaRange> usable = {});
 
-  // An IOVA for [va, va + size): `va` itself if usable and free, else the first free `align`-aligned block at
-  // or above kAllocBase. Throws nic::Error when the space is exhausted. `align` must be a power of two.
-  uint64_t assign(uint64_t va, uint64_t size, uint64_t align);
+  // An IOVA block of `size` bytes: the first free `align`-aligned one at or above kAllocBase, whatever the
+  // memory's virtual address. Throws nic::Error when the space is exhausted. `align` must be a power of two.
+  uint64_t assign(uint64_t size, uint64_t align);
   // Returns a block from assign() to the free space. Unknown IOVAs are ignored.
   void release(uint64_t iova);
 

@@ -228,7 +228,7 @@ DmaRegion VfioBackend::dma_alloc(size_t bytes, size_t align) {
   std::lock_guard<std::mutex> lock(dma_mu_);
   HugepageMemory memory = HugepageMemory::allocate(options_.hugepage_dir, bytes);
   const uint64_t virt = reinterpret_cast<uintptr_t>(memory.data());
-  const uint64_t iova = iova_.assign(virt, memory.size(), kHugepageSize);
+  const uint64_t iova = iova_.assign(memory.size(), kHugepageSize);  // never the virtual address
 
   vfio_iommu_type1_dma_map map{};
   map.argsz = sizeof map;

@@ -49,16 +49,18 @@ class HostileNic final : public NullNic {
   void tx_writeback(uint32_t slot, uint32_t status) {
     const uint32_t n = tx_ring_size();
     if (n == 0) return;
-    auto* ring = reinterpret_cast<nic::AdvTxDesc*>(ring_addr(nic::ixgbe::TDBAL.at(0), nic::ixgbe::TDBAH.at(0)));
-    ring[slot % n].wb.status = status;
+    auto* ring =
+        static_cast<nic::AdvTxDesc*>(ring_addr(nic::ixgbe::TDBAL.at(0), nic::ixgbe::TDBAH.at(0), nic::ixgbe::TDLEN.at(0)));
+    if (ring) ring[slot % n].wb.status = status;
   }
 
  private:
   nic::AdvRxDesc* rx_desc(uint32_t slot) {
     const uint32_t n = rx_ring_size();
     if (n == 0) return nullptr;
-    auto* ring = reinterpret_cast<nic::AdvRxDesc*>(ring_addr(nic::ixgbe::RDBAL.at(0), nic::ixgbe::RDBAH.at(0)));
-    return &ring[slot % n];
+    auto* ring =
+        static_cast<nic::AdvRxDesc*>(ring_addr(nic::ixgbe::RDBAL.at(0), nic::ixgbe::RDBAH.at(0), nic::ixgbe::RDLEN.at(0)));
+    return ring ? &ring[slot % n] : nullptr;
   }
   uint32_t word() {
     uint32_t v = 0;

@@ -3,12 +3,16 @@
 //   deliver_rx(): every descriptor the driver has handed over becomes a received frame (DD|EOP);
 //   complete_tx(): every descriptor up to the tail is marked done (DD on RS descriptors).
 // Register writes are stores into an array (the tail write still costs the virtual call a real MMIO costs).
+// DMA memory gets IOVAs of its own (from 4 GiB up, as the VFIO backend assigns them), never its host address;
+// the engines translate the IOVAs the driver programmed (to_virt), so a driver that handed the device a host
+// address would fault here too. Allocate (open devices, make pools) before driving queues from threads.
 // Used to measure the driver alone (tools/bench) and as the base of the hostile device (hostile_nic.h).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,12 +40,26 @@ class NullNic : public nic::Backend {
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
     const size_t size = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, size);
+    next_iova_ = (next_iova_ + align - 1) & ~(static_cast<uint64_t>(align) - 1);
+    const nic::DmaRegion r{p, next_iova_, size};
+    next_iova_ += size;
+    regions_[r.iova] = r;
     ++live_dma_;
-    return {p, reinterpret_cast<uint64_t>(p), size};
+    return r;
   }
   void dma_free(const nic::DmaRegion& r) override {
+    regions_.erase(r.iova);
     std::free(r.virt);
     --live_dma_;
+  }
+  // Host address of [iova, iova + bytes) when one region holds all of it, else nullptr.
+  void* to_virt(uint64_t iova, size_t bytes) const {
+    auto it = regions_.upper_bound(iova);
+    if (it == regions_.begin()) return nullptr;
+    const nic::DmaRegion& r = (--it)->second;
+    const uint64_t off = iova - r.iova;
+    if (off >= r.size || bytes > r.size - off) return nullptr;
+    return static_cast<uint8_t*>(r.virt) + off;
   }
   size_t live_dma() const { return live_dma_; }
   uint32_t config_read(uint32_t, int) override { return 0; }
@@ -55,9 +73,10 @@ class NullNic : public nic::Backend {
   // independent, so one thread per queue may drive them.
   uint32_t deliver_rx(uint16_t len = 60, uint32_t q = 0) {
     using namespace nic::ixgbe;
-    auto* ring = reinterpret_cast<nic::AdvRxDesc*>(ring_addr(RDBAL.at(q), RDBAH.at(q)));
+    auto* ring = static_cast<nic::AdvRxDesc*>(ring_addr(RDBAL.at(q), RDBAH.at(q), RDLEN.at(q)));
     const uint32_t n = regs_[RDLEN.at(q) / 4] / 16, tail = regs_[RDT.at(q) / 4];
     uint32_t done = 0;
+    if (ring == nullptr || n == 0) return 0;
     for (uint32_t& head = rx_head_[q].v; head != tail; head = (head + 1) % n, ++done) {
       ring[head].wb.length = len;
       ring[head].wb.status_error = nic::rxd::kStatusDD | nic::rxd::kStatusEOP;
@@ -67,9 +86,10 @@ class NullNic : public nic::Backend {
   // The device's tx engine for queue q: completes everything up to TDT(q).
   uint32_t complete_tx(uint32_t q = 0) {
     using namespace nic::ixgbe;
-    auto* ring = reinterpret_cast<nic::AdvTxDesc*>(ring_addr(TDBAL.at(q), TDBAH.at(q)));
+    auto* ring = static_cast<nic::AdvTxDesc*>(ring_addr(TDBAL.at(q), TDBAH.at(q), TDLEN.at(q)));
     const uint32_t n = regs_[TDLEN.at(q) / 4] / 16, tail = regs_[TDT.at(q) / 4];
     uint32_t done = 0;
+    if (ring == nullptr || n == 0) return 0;
     for (uint32_t& head = tx_head_[q].v; head != tail; head = (head + 1) % n, ++done)
       if (ring[head].read.cmd_type_len & nic::txd::kCmdRs) ring[head].wb.status = nic::txd::kStatusDD;
     return done;
@@ -77,8 +97,10 @@ class NullNic : public nic::Backend {
 
  protected:
   uint32_t reg(uint32_t off) const { return regs_[off / 4]; }
-  uintptr_t ring_addr(uint32_t lo, uint32_t hi) const {
-    return static_cast<uintptr_t>(static_cast<uint64_t>(regs_[hi / 4]) << 32 | regs_[lo / 4]);
+  // The ring the driver programmed at base registers lo/hi and length register len, in host memory; nullptr
+  // unless it lies wholly in DMA memory of this device.
+  void* ring_addr(uint32_t lo, uint32_t hi, uint32_t len) const {
+    return to_virt(static_cast<uint64_t>(regs_[hi / 4]) << 32 | regs_[lo / 4], regs_[len / 4]);
   }
 
  private:
@@ -89,6 +111,8 @@ class NullNic : public nic::Backend {
   };
   std::array<Head, nic::ixgbe::kMaxQueues> rx_head_{}, tx_head_{};
   size_t live_dma_ = 0;
+  uint64_t next_iova_ = uint64_t{1} << 32;
+  std::map<uint64_t, nic::DmaRegion> regions_;  // by IOVA
 };
 
 }  // namespace sim
