@@ -51,8 +51,48 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
 }
 
 void Ixgbe82599::connect(Endpoint* peer) {
+  if (far_) {  // leaving a duplex cable: both ends lose it
+    Ixgbe82599* other = far_;
+    far_ = other->far_ = nullptr;
+    other->tx_link_ = nullptr;
+    other->link_up_at_ = UINT64_MAX;
+    other->link_changed(true);
+  }
   tx_link_ = peer ? world_.make_link(peer) : nullptr;
   if (!peer) link_up_at_ = UINT64_MAX;
+}
+
+void Ixgbe82599::cable(Ixgbe82599& a, Ixgbe82599& b, Endpoint* a_to_b, Endpoint* b_to_a) {
+  a.connect(a_to_b ? a_to_b : &b);
+  b.connect(b_to_a ? b_to_a : &a);
+  a.far_ = &b;
+  b.far_ = &a;
+  // A powered port trains as soon as a cable is plugged in (no driver needed), as after power-on.
+  for (Ixgbe82599* d : {&a, &b})
+    if (d->link_up_at_ == UINT64_MAX) d->link_up_at_ = d->world_.now() + d->world_.params().link_up_ns;
+  a.phy_changed();
+}
+
+uint64_t Ixgbe82599::link_up_at() const {
+  const auto phy_at = [](const Ixgbe82599& d) {
+    if (d.link_fault_ || d.removed_ || !(d.forced_link() || d.cabled())) return UINT64_MAX;
+    return std::max(d.link_up_at_, d.reset_done_at_);
+  };
+  const uint64_t mine = phy_at(*this);
+  return far_ && !forced_link() ? std::max(mine, phy_at(*far_)) : mine;
+}
+
+void Ixgbe82599::phy_changed() {
+  link_changed(false);
+  if (far_) far_->link_changed(true);
+}
+
+void Ixgbe82599::link_changed(bool from_far_end) {
+  if (from_far_end && !removed_) r(EICR.at()) |= eicr::kLinkStatusChange.mask();
+  const uint64_t at = link_up_at();
+  if (at == UINT64_MAX) return;
+  for (uint32_t q = 0; q < kQueues; ++q)
+    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, std::max(at, world_.now()));
 }
 
 // Aliased register ranges resolve to one storage location.
@@ -101,6 +141,7 @@ void Ixgbe82599::reset() {
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
+  phy_changed();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -233,7 +274,10 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
   if (is(d, CTRL)) {
     r(CTRL.at()) = v & ~ctrl::kResetMask;  // self-clearing bits
     if (v & ctrl::kReset.mask()) reset();
-    else if (v & ctrl::kLinkReset.mask()) link_up_at_ = cabled() ? now + p.link_up_ns : UINT64_MAX;
+    else if (v & ctrl::kLinkReset.mask()) {
+      link_up_at_ = cabled() ? now + p.link_up_ns : UINT64_MAX;
+      phy_changed();
+    }
     return;
   }
   if (is(d, AUTOC)) {
@@ -241,6 +285,7 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     if (v & autoc::kAnRestart.mask()) {
       const bool forced = v & autoc::kForceLinkUp.mask();
       link_up_at_ = forced ? now + 1000 : cabled() ? now + p.link_up_ns : UINT64_MAX;
+      phy_changed();
     }
     return;
   }
@@ -284,14 +329,12 @@ void Ixgbe82599::fault_link_down(bool down) {
   if (down == link_fault_) return;
   link_fault_ = down;
   r(EICR.at()) |= eicr::kLinkStatusChange.mask();
-  if (down) return;
   // Retrain: the link comes back after auto-negotiation (or at once when forced up), then queued frames go.
-  const bool forced = r(AUTOC.at()) & autoc::kForceLinkUp.mask();
-  const uint64_t now = world_.now();
-  link_up_at_ = forced ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
-  if (link_up_at_ == UINT64_MAX) return;
-  for (uint32_t q = 0; q < kQueues; ++q)
-    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, link_up_at_);
+  if (!down) {
+    const uint64_t now = world_.now();
+    link_up_at_ = forced_link() ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
+  }
+  phy_changed();
 }
 
 void Ixgbe82599::fault_tx_hang(bool on) {
@@ -313,6 +356,7 @@ void Ixgbe82599::fault_reset() {
 
 void Ixgbe82599::fault_remove() {
   removed_ = true;
+  phy_changed();
   counters_.rx_lost_reset += rx_fifo_.size();
   for (uint32_t q = 0; q < kQueues; ++q)
     if (txq_[q].enable_at != UINT64_MAX) counters_.tx_lost_reset += tx_unprocessed(q);
@@ -788,7 +832,7 @@ bool Ixgbe82599::tx_ready(uint32_t q) {
   if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return false;
   if (tx_hang_) [[unlikely]] return false;  // fault: the engine is wedged, TDH stays where it is
   if (!link_up()) {
-    if (link_up_at_ != UINT64_MAX && link_up_at_ > now) schedule_kick(q, link_up_at_);
+    if (const uint64_t at = link_up_at(); at != UINT64_MAX && at > now) schedule_kick(q, at);
     return false;
   }
   const uint32_t tdlen = r(TDLEN.at(q)), n = tdlen / 16;

@@ -85,13 +85,25 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void receive(Bytes&& frame, uint64_t t) override;
   void receive_view(std::span<const uint8_t> frame, uint64_t t) override;
   void on_event(uint32_t kind, uint64_t arg) override;
-  // Cable this port's transmit side to `peer` (and nothing else). nullptr unplugs it.
+  // Cable this port's transmit side to `peer`, an endpoint with no PHY of its own (a sink, a capture, a
+  // traffic source's receiver): it always listens, so the link is up whenever this port's PHY is. nullptr
+  // unplugs the cable (and detaches a port cabled with cable()).
   void connect(Endpoint* peer);
+  // One duplex cable between two ports: each one's transmit reaches the other's receive (through `a_to_b` /
+  // `b_to_a` when given, e.g. a capture tap that forwards to the port). It is one link with two ends: up at
+  // both once both PHYs have trained, down at both when either end resets, retrains, loses signal or is
+  // removed (the far end sees loss of signal and stops transmitting; frames already on the wire are lost,
+  // counted as rx_link_down by the receiver). Each end's LSC cause is set when the far end changes it.
+  static void cable(Ixgbe82599& a, Ixgbe82599& b, Endpoint* a_to_b = nullptr, Endpoint* b_to_a = nullptr);
   bool cabled() const { return tx_link_ != nullptr; }
-  bool link_up() const {
+  // This end's PHY: trained, not in reset, no signal loss, still on the bus.
+  bool phy_up() const {
     if (world_.now() < link_up_at_ || in_reset() || link_fault_ || removed_) return false;
-    return (r(nic::ixgbe::AUTOC.at()) & nic::ixgbe::autoc::kForceLinkUp.mask()) || cabled();
+    return forced_link() || cabled();
   }
+  // LINKS.LINK_UP: this end's PHY and, on a duplex cable, the far end's (not when link up is forced, as
+  // for loopback).
+  bool link_up() const { return phy_up() && (!far_ || forced_link() || far_->phy_up()); }
 
   const IxgbeConfig& config() const { return config_; }
   Diagnostics& diag() { return diag_; }
@@ -231,6 +243,13 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
 
   void reset();
   bool in_reset() const { return world_.now() < reset_done_at_; }
+  bool forced_link() const { return r(nic::ixgbe::AUTOC.at()) & nic::ixgbe::autoc::kForceLinkUp.mask(); }
+  // When the link (both ends) comes up if nothing changes, UINT64_MAX if it will not by itself.
+  uint64_t link_up_at() const;
+  // This end's PHY changed (reset, retrain, signal loss, removal): tell both ends' transmit engines.
+  void phy_changed();
+  // The link's state or its next up time changed: transmit engines wake when it comes up.
+  void link_changed(bool from_far_end);
   // Within 1 ms of a software reset (§8.2.3.1.1); power-on is not one.
   bool in_reset_quiet() const {
     return reset_written_at_ != UINT64_MAX && world_.now() - reset_written_at_ < world_.params().reset_quiet_ns;
@@ -334,7 +353,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::array<Queue, kQueues> rxq_{}, txq_{};
   uint64_t reset_written_at_ = 0;
   uint64_t reset_done_at_ = 0;
-  uint64_t link_up_at_ = UINT64_MAX;
+  uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then
+  Ixgbe82599* far_ = nullptr;          // the other end of a duplex cable (cable())
   Link* tx_link_ = nullptr;
   std::unique_ptr<Endpoint> loop_port_;  // MAC loopback (HLREG0.LPBK) delivers here
   Link* loop_link_ = nullptr;

@@ -59,8 +59,7 @@ struct Soak {
       c.strict = true;
       nics.push_back(std::make_unique<sim::SimNic>(world, c));
     }
-    nics[0]->device().connect(&nics[1]->device());
-    nics[1]->device().connect(&nics[0]->device());
+    sim::Ixgbe82599::cable(nics[0]->device(), nics[1]->device());
     nic::DeviceConfig cfg;
     cfg.link_timeout_ms = 1000;
     cfg.tx_hang_timeout_ms = 20;
