@@ -495,7 +495,7 @@ std::string faults_during(const Soak& s, uint64_t from_ns, uint64_t to_ns) {
   for (const FaultRecord& r : s.faults)
     if (r.start_ns <= to_ns && r.settled_ns >= from_ns) {
       // (IOMMU faults hit the next DMA accesses of the one domain both ports share, whichever port makes them.)
-      const std::string where = r.kind == kIommu ? "shared domain" : s.port[r.port].nic->name();
+      const std::string where = r.kind == kIommu ? "shared domain" : r.kind == kCablePulled ? "both ends" : s.port[r.port].nic->name();
       const std::string one = std::string(kFaultNames[r.kind]) + " (" + where + ")";
       if (out.find(one) == std::string::npos) out += (out.empty() ? "" : ", ") + one;
     }
