@@ -228,13 +228,13 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   uint64_t rs = 0;  // bit i: descriptor i of the frame asked for status
   for (uint32_t i = 0; i < ndesc; ++i) {
     const nic::AdvTxDesc& d = ring[slot(i)];
-    const uint32_t cmd = d.read.cmd_type_len, dtyp = (cmd >> 20) & 0xF;
+    const uint32_t cmd = d.read.cmd_type_len, dtyp = nic::txd::dtyp(cmd);
     if (cmd & nic::txd::kCmdRs) rs |= 1ull << i;
-    if (!(cmd & nic::txd::kCmdDext) || (dtyp != 3 && dtyp != 2)) {
+    if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
       report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
       bad = true;
     }
-    if (dtyp == 2) continue;  // context descriptor
+    if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor
     const uint32_t len = cmd & nic::txd::kLenMask;
     if (len == 0) {
       report("txd.zero-length", "queue " + std::to_string(q));

@@ -365,8 +365,7 @@ void Ixgbe82599::fault_remove() {
 }
 
 void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
-  const uint32_t q = static_cast<uint32_t>(a & 0xFF);
-  const uint32_t gen = static_cast<uint32_t>(a >> 8);
+  const auto [q, gen] = QueueEvent::unpack(a);
   switch (kind) {
     case kTxKick:
       if (world_.now() >= txq_[q].kick_at) txq_[q].kick_at = UINT64_MAX;
@@ -580,7 +579,7 @@ void Ixgbe82599::try_fire(uint32_t v) {
   x.pending = false;
   ++x.fired;
   const uint32_t eitr = r(EITR.at(v));
-  x.next_ok = now + ((eitr >> 3) & 0x1FF) * world_.params().itr_unit_ns;  // ITR_INTERVAL, bits 11:3
+  x.next_ok = now + eitr::kInterval.get(eitr) * world_.params().itr_unit_ns;
   // MSI-X mode (§7.3.1.3): the message auto-clears the vector's EICR bit if EIAC has it, and auto-masks it
   // (EIMS bit cleared) if GPIE.EIAME is set and EIAM has it.
   const uint32_t gpie = r(GPIE.at());
@@ -876,13 +875,13 @@ void Ixgbe82599::tx_process(uint32_t q) {
       std::memcpy(&d, g.cache[i].data(), 16);
       const uint32_t idx = (g.head + i) % n;
       const uint32_t cmd = d.read.cmd_type_len;
-      const uint32_t dtyp = (cmd >> 20) & 0xF;
+      const uint32_t dtyp = nic::txd::dtyp(cmd);
       if (cmd & nic::txd::kCmdRs) rs.push_back(idx);
-      if (!(cmd & nic::txd::kCmdDext) || (dtyp != 3 && dtyp != 2)) {
+      if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
       }
-      if (dtyp == 2) continue;  // context descriptor: offloads not modelled
+      if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor: offloads not modelled
       const uint32_t len = cmd & nic::txd::kLenMask;
       if (len == 0) report("txd.zero-length", "queue " + std::to_string(q));
       const size_t at = frame.size();

@@ -260,7 +260,15 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // descriptor engines
   uint64_t now_ps() const { return world_.now() * 1000; }
   static uint64_t ceil_ns(uint64_t ps) { return (ps + 999) / 1000; }
-  static uint64_t arg(uint32_t q, uint32_t gen) { return q | static_cast<uint64_t>(gen) << 8; }
+  // The argument of a queue's events: its index and the ring generation the event belongs to (an event of an
+  // older generation is stale: the ring was reset since).
+  struct QueueEvent {
+    uint32_t q, gen;
+    static_assert(kQueues <= 256, "the queue index takes 8 bits");
+    constexpr uint64_t pack() const { return q | static_cast<uint64_t>(gen) << 8; }
+    static constexpr QueueEvent unpack(uint64_t a) { return {static_cast<uint32_t>(a & 0xFF), static_cast<uint32_t>(a >> 8)}; }
+  };
+  static uint64_t arg(uint32_t q, uint32_t gen) { return QueueEvent{q, gen}.pack(); }
   void reset_ring(bool rx, uint32_t q);
   bool fetch(bool rx, uint32_t q);
   void desc_arrive(bool rx, uint32_t q, uint32_t gen);
@@ -272,12 +280,14 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // §7.3: a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector); without a
   // valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is programmed.
   int rx_vector(uint32_t q) const {
-    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16)) & 0xFF;
-    return (e & 0x80) ? static_cast<int>(e & 0x3F) : static_cast<int>(q % 16);
+    using namespace nic::ixgbe;
+    const uint32_t e = r(IVAR.at(q / 2)) >> ivar::rx_shift(q);
+    return ivar::kAllocValid.get(e) ? static_cast<int>(ivar::kAlloc.get(e)) : static_cast<int>(q % 16);
   }
   int tx_vector(uint32_t q) const {
-    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16 + 8)) & 0xFF;
-    return (e & 0x80) ? static_cast<int>(e & 0x3F) : -1;
+    using namespace nic::ixgbe;
+    const uint32_t e = r(IVAR.at(q / 2)) >> ivar::tx_shift(q);
+    return ivar::kAllocValid.get(e) ? static_cast<int>(ivar::kAlloc.get(e)) : -1;
   }
   void raise(int vector) {
     // Already pending (so already in EICR): a repeated cause changes nothing. The frequent case under load.
