@@ -20,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/event_queue.h"
 #include "sim/iommu.h"
 #include "sim/params.h"
 
@@ -161,15 +162,6 @@ class World {
   void inject(Endpoint* dst, Bytes frame, uint64_t t);
 
  private:
-  struct Event {
-    uint64_t t;
-    uint64_t seq;
-    EventTarget* target;
-    uint32_t kind;
-    uint64_t arg;
-    bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
-  };
-
   static constexpr uint64_t kIovaBase = 0x0000'0040'0000'0000ull;  // 256 GiB: never a user-space address
   Params params_;
   Fidelity fidelity_;
@@ -179,7 +171,7 @@ class World {
   std::recursive_mutex mutex_;
   std::atomic<bool> threaded_{false};
   uint64_t seq_ = 0;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  EventQueue events_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Link>> source_links_;
   std::vector<PostedWrites*> posted_;
