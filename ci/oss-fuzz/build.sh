@@ -92,8 +92,9 @@ listed=$(printf '%s\n' "${targets[@]}" | sort)
 for ext in "${!externals[@]}"; do
   case "$ext" in
     nlohmann_json)  # header-only; Debian/Ubuntu nlohmann-json3-dev
-      echo '#include "nlohmann/json.hpp"' | $CXX $CXXFLAGS -std=c++20 -x c++ -fsyntax-only - 2>/dev/null ||
-        die "nlohmann/json.hpp not found: install nlohmann-json3-dev (the Dockerfile does)"
+      if ! err=$(echo '#include "nlohmann/json.hpp"' | $CXX $CXXFLAGS -std=c++20 -x c++ -fsyntax-only - 2>&1); then
+        die "cannot compile against nlohmann/json.hpp (install nlohmann-json3-dev; the Dockerfiles do): $err"
+      fi
       ;;
     *) die "external repository @$ext: this build does not know how to provide it (teach build.sh)" ;;
   esac
