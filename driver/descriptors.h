@@ -55,7 +55,10 @@ static_assert(offsetof(AdvTxDesc, read.cmd_type_len) == 8 && offsetof(AdvTxDesc,
 
 namespace txd {
 inline constexpr uint32_t kLenMask = 0xFFFF;
-inline constexpr uint32_t kTypeData = 0x3u << 20;  // DTYP = advanced data
+inline constexpr uint32_t kDtypShift = 20, kDtypMask = 0xFu << kDtypShift;  // DTYP (23:20), §7.2.3.2.3-4
+inline constexpr uint32_t kDtypContext = 0x2, kDtypData = 0x3;
+inline constexpr uint32_t kTypeData = kDtypData << kDtypShift;  // DTYP = advanced data
+constexpr uint32_t dtyp(uint32_t cmd_type_len) { return (cmd_type_len & kDtypMask) >> kDtypShift; }
 inline constexpr uint32_t kCmdEop = 1u << 24;
 inline constexpr uint32_t kCmdIfcs = 1u << 25;  // insert FCS
 inline constexpr uint32_t kCmdRs = 1u << 27;    // report status

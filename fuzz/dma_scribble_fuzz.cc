@@ -47,8 +47,7 @@ struct Harness {
       c.strict = false;  // the device's own DMA faults are the point here, not the driver's register rules
       port[i].nic = std::make_unique<sim::SimNic>(world, c);
     }
-    port[0].nic->device().connect(&port[1].nic->device());
-    port[1].nic->device().connect(&port[0].nic->device());
+    sim::Ixgbe82599::cable(port[0].nic->device(), port[1].nic->device());
   }
 
   // Writes `len` bytes (from the input) at `offset` into DMA region `which` of port `p`, as the device could.

@@ -32,13 +32,14 @@ inline void write_back(nic::AdvRxDesc& d, uint32_t len, bool eop) {
 // Queue q's registers decoded for the engines below (through view(), which calls this only after a register
 // write, a reset or an IOMMU mapping change): the ring's host address (translated once, not per frame; a ring
 // outside the mappings stays nullptr until they change), its size, and for rx the buffer size and CRC handling.
-void Ixgbe82599::refresh_view(bool rx, uint32_t q) {
-  Queue& g = rx ? rxq_[q] : txq_[q];
-  const uint32_t len = r((rx ? RDLEN : TDLEN).at(q));
-  const uint64_t base = ring_base(rx, q);
-  g.view_n = len / 16;
-  g.host_ring = len != 0 ? iommu_.lookup(base, len) : nullptr;  // kept, so it must not consume injected faults
-  if (rx) {
+void Ixgbe82599::refresh_view(Ring ring, uint32_t q) {
+  FunctionalView& v = ring == Ring::kRx ? static_cast<FunctionalView&>(rxq_[q]) : static_cast<FunctionalView&>(txq_[q]);
+  const uint32_t len = r(regs_of(ring).len.at(q));
+  const uint64_t base = ring_base(ring, q);
+  v.view_n = len / 16;
+  v.host_ring = len != 0 ? iommu_.lookup(base, len) : nullptr;  // kept, so it must not consume injected faults
+  if (ring == Ring::kRx) {
+    RxQueue& g = rxq_[q];
     const uint32_t srrctl = r(SRRCTL.at(q));
     g.view_bsize = srrctl::kBsizePacket.get(srrctl) * 1024;
     g.view_ok = srrctl::kDescType.get(srrctl) == srrctl::kDescTypeAdvOneBuf && g.view_bsize != 0 && len != 0 &&
@@ -46,8 +47,8 @@ void Ixgbe82599::refresh_view(bool rx, uint32_t q) {
     g.view_strip = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
     g.view_strip_mismatch = g.view_strip != static_cast<bool>(r(RDRXCTL.at()) & rdrxctl::kCrcStrip.mask());
   }
-  g.view_regs = reg_epoch_;
-  g.view_iommu = iommu_.epoch();
+  v.view_regs = reg_epoch_;
+  v.view_iommu = iommu_.epoch();
 }
 
 // The frame at the head of the packet buffer (or arriving at an empty one) goes to its queue now: delivered,
@@ -72,7 +73,7 @@ bool Ixgbe82599::rx_one(std::span<const uint8_t> frame) {
 }
 
 // A frame took `need` descriptors of queue q: the head moves past them, the queue counts it, the cause rises.
-inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, Queue& g, uint32_t need) {
+inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, RxQueue& g, uint32_t need) {
   const uint32_t n = g.view_n;
   g.head = g.head + need < n ? g.head + need : g.head + need - n;  // need <= available < n
   r(RDH.at(q)) = g.head;
@@ -86,7 +87,7 @@ inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, Queue& g, uint32_t ne
 // it writes; in host memory the next frames' buffers were last touched a ring's worth of frames ago, so they
 // are prefetched a few frames ahead.
 Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> frame) {
-  Queue& g = view(true, q);
+  RxQueue& g = rx_view(q);
   const uint32_t n = g.view_n, tail = r(RDT.at(q)), total = static_cast<uint32_t>(frame.size());
   if (!g.view_ok || g.head >= n || tail >= n) [[unlikely]] return rx_bad_queue(q);
   if (total > g.view_bsize || !g.view_strip || g.view_strip_mismatch || !g.host_ring) [[unlikely]]
@@ -107,7 +108,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
 // buffer passes the IOMMU before anything is written; then each descriptor gets its data, its write-back and
 // DD last (a release store), in ring order.
 Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> frame) {
-  Queue& g = rxq_[q];
+  RxQueue& g = rxq_[q];
   const uint32_t n = g.view_n, bsize = g.view_bsize, tail = r(RDT.at(q));
   const uint32_t total = static_cast<uint32_t>(frame.size()) + (g.view_strip ? 0 : 4);
   const uint32_t need = (total + bsize - 1) / bsize;
@@ -169,7 +170,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_bad_queue(uint32_t q) {
 // tx_general(). RS descriptors get DD as soon as their frame is done; one interrupt cause per doorbell.
 void Ixgbe82599::tx_now(uint32_t q) {
   if (!tx_ready(q)) return;
-  Queue& g = view(false, q);
+  TxQueue& g = tx_view(q);
   const uint32_t n = g.view_n, tail = r(TDT.at(q)), min_frame = world_.params().min_frame;
   if (g.head == tail) return;
   auto* ring = reinterpret_cast<nic::AdvTxDesc*>(g.host_ring);
@@ -210,7 +211,7 @@ void Ixgbe82599::tx_now(uint32_t q) {
 // so. Returns false if the frame is not complete yet (no EOP before TDT).
 bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, bool& cause) {
   const Params& p = world_.params();
-  Queue& g = txq_[q];
+  TxQueue& g = txq_[q];
   const uint32_t n = g.view_n, first = g.head;
   auto slot = [first, n](uint32_t i) { return first + i < n ? first + i : first + i - n; };  // i < n
   const uint32_t cache = std::min<uint32_t>(p.tx_desc_cache, 64);  // (`rs` below has a bit per descriptor)
@@ -228,13 +229,13 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   uint64_t rs = 0;  // bit i: descriptor i of the frame asked for status
   for (uint32_t i = 0; i < ndesc; ++i) {
     const nic::AdvTxDesc& d = ring[slot(i)];
-    const uint32_t cmd = d.read.cmd_type_len, dtyp = (cmd >> 20) & 0xF;
+    const uint32_t cmd = d.read.cmd_type_len, dtyp = nic::txd::dtyp(cmd);
     if (cmd & nic::txd::kCmdRs) rs |= 1ull << i;
-    if (!(cmd & nic::txd::kCmdDext) || (dtyp != 3 && dtyp != 2)) {
+    if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
       report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
       bad = true;
     }
-    if (dtyp == 2) continue;  // context descriptor
+    if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor
     const uint32_t len = cmd & nic::txd::kLenMask;
     if (len == 0) {
       report("txd.zero-length", "queue " + std::to_string(q));

@@ -51,8 +51,48 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
 }
 
 void Ixgbe82599::connect(Endpoint* peer) {
+  if (far_) {  // leaving a duplex cable: both ends lose it
+    Ixgbe82599* other = far_;
+    far_ = other->far_ = nullptr;
+    other->tx_link_ = nullptr;
+    other->link_up_at_ = UINT64_MAX;
+    other->link_changed(true);
+  }
   tx_link_ = peer ? world_.make_link(peer) : nullptr;
   if (!peer) link_up_at_ = UINT64_MAX;
+}
+
+void Ixgbe82599::cable(Ixgbe82599& a, Ixgbe82599& b, Endpoint* a_to_b, Endpoint* b_to_a) {
+  a.connect(a_to_b ? a_to_b : &b);
+  b.connect(b_to_a ? b_to_a : &a);
+  a.far_ = &b;
+  b.far_ = &a;
+  // A powered port trains as soon as a cable is plugged in (no driver needed), as after power-on.
+  for (Ixgbe82599* d : {&a, &b})
+    if (d->link_up_at_ == UINT64_MAX) d->link_up_at_ = d->world_.now() + d->world_.params().link_up_ns;
+  a.phy_changed();
+}
+
+uint64_t Ixgbe82599::link_up_at() const {
+  const auto phy_at = [](const Ixgbe82599& d) {
+    if (d.link_fault_ || d.removed_ || !(d.forced_link() || d.cabled())) return UINT64_MAX;
+    return std::max(d.link_up_at_, d.reset_done_at_);
+  };
+  const uint64_t mine = phy_at(*this);
+  return far_ && !forced_link() ? std::max(mine, phy_at(*far_)) : mine;
+}
+
+void Ixgbe82599::phy_changed() {
+  link_changed(false);
+  if (far_) far_->link_changed(true);
+}
+
+void Ixgbe82599::link_changed(bool from_far_end) {
+  if (from_far_end && !removed_) r(EICR.at()) |= eicr::kLinkStatusChange.mask();
+  const uint64_t at = link_up_at();
+  if (at == UINT64_MAX) return;
+  for (uint32_t q = 0; q < kQueues; ++q)
+    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, std::max(at, world_.now()));
 }
 
 // Aliased register ranges resolve to one storage location.
@@ -88,8 +128,8 @@ void Ixgbe82599::reset() {
   r(RAL.at(0)) = m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24;
   r(RAH.at(0)) = m[4] | m[5] << 8 | rah::kAddressValid.mask();
   for (uint32_t q = 0; q < kQueues; ++q) {
-    reset_ring(true, q);
-    reset_ring(false, q);
+    reset_ring(Ring::kRx, q);
+    reset_ring(Ring::kTx, q);
     rxq_[q].enable_at = txq_[q].enable_at = UINT64_MAX;
   }
   rx_fifo_.clear();
@@ -101,6 +141,7 @@ void Ixgbe82599::reset() {
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
+  phy_changed();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -156,7 +197,7 @@ uint32_t Ixgbe82599::read_special(const RegDef& d, uint32_t offset, uint32_t v) 
     return link_up() ? links::kLinkUp.mask() | links::kSpeed.make(links::kSpeed10G) : 0;
   if (is(d, RXDCTL) || is(d, TXDCTL)) {
     const uint32_t q = static_cast<uint32_t>(d.index_of(offset));
-    const Queue& st = is(d, RXDCTL) ? rxq_[q] : txq_[q];
+    const DescEngine& st = engine(is(d, RXDCTL) ? Ring::kRx : Ring::kTx, q);
     return now >= st.enable_at ? v | rxdctl::kEnable.mask() : v & ~rxdctl::kEnable.mask();
   }
   return v;
@@ -233,7 +274,10 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
   if (is(d, CTRL)) {
     r(CTRL.at()) = v & ~ctrl::kResetMask;  // self-clearing bits
     if (v & ctrl::kReset.mask()) reset();
-    else if (v & ctrl::kLinkReset.mask()) link_up_at_ = cabled() ? now + p.link_up_ns : UINT64_MAX;
+    else if (v & ctrl::kLinkReset.mask()) {
+      link_up_at_ = cabled() ? now + p.link_up_ns : UINT64_MAX;
+      phy_changed();
+    }
     return;
   }
   if (is(d, AUTOC)) {
@@ -241,6 +285,7 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     if (v & autoc::kAnRestart.mask()) {
       const bool forced = v & autoc::kForceLinkUp.mask();
       link_up_at_ = forced ? now + 1000 : cabled() ? now + p.link_up_ns : UINT64_MAX;
+      phy_changed();
     }
     return;
   }
@@ -248,19 +293,19 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     report("fctrl.changed-while-rx-enabled", "FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1)");
   const int64_t q = d.index_of(offset);
   if (is(d, RXDCTL) || is(d, TXDCTL)) {
-    const bool rx = is(d, RXDCTL);
-    Queue& st = rx ? rxq_[q] : txq_[q];
+    const Ring ring = is(d, RXDCTL) ? Ring::kRx : Ring::kTx;
+    DescEngine& st = engine(ring, static_cast<uint32_t>(q));
     const bool was = old & rxdctl::kEnable.mask(), on = v & rxdctl::kEnable.mask();
-    if (!rx && was && !on) counters_.tx_lost_reset += tx_unprocessed(static_cast<uint32_t>(q));
-    if (on != was) reset_ring(rx, static_cast<uint32_t>(q));
+    if (ring == Ring::kTx && was && !on) counters_.tx_lost_reset += tx_unprocessed(static_cast<uint32_t>(q));
+    if (on != was) reset_ring(ring, static_cast<uint32_t>(q));
     if (on && !was) st.enable_at = now + p.queue_enable_ns;
     if (!on) st.enable_at = UINT64_MAX;
     return;
   }
   if (is(d, TDLEN)) orphan_n_[q] = 0;
   // A new ring base, length or head starts the queue's descriptor engine afresh.
-  if (is(d, RDBAL) || is(d, RDBAH) || is(d, RDLEN) || is(d, RDH)) return reset_ring(true, static_cast<uint32_t>(q));
-  if (is(d, TDBAL) || is(d, TDBAH) || is(d, TDLEN) || is(d, TDH)) return reset_ring(false, static_cast<uint32_t>(q));
+  if (is(d, RDBAL) || is(d, RDBAH) || is(d, RDLEN) || is(d, RDH)) return reset_ring(Ring::kRx, static_cast<uint32_t>(q));
+  if (is(d, TDBAL) || is(d, TDBAH) || is(d, TDLEN) || is(d, TDH)) return reset_ring(Ring::kTx, static_cast<uint32_t>(q));
   if (is(d, RXCTRL) && (v & rxctrl::kRxEnable.mask())) drain_rx();
 }
 
@@ -284,14 +329,12 @@ void Ixgbe82599::fault_link_down(bool down) {
   if (down == link_fault_) return;
   link_fault_ = down;
   r(EICR.at()) |= eicr::kLinkStatusChange.mask();
-  if (down) return;
   // Retrain: the link comes back after auto-negotiation (or at once when forced up), then queued frames go.
-  const bool forced = r(AUTOC.at()) & autoc::kForceLinkUp.mask();
-  const uint64_t now = world_.now();
-  link_up_at_ = forced ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
-  if (link_up_at_ == UINT64_MAX) return;
-  for (uint32_t q = 0; q < kQueues; ++q)
-    if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, link_up_at_);
+  if (!down) {
+    const uint64_t now = world_.now();
+    link_up_at_ = forced_link() ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
+  }
+  phy_changed();
 }
 
 void Ixgbe82599::fault_tx_hang(bool on) {
@@ -313,6 +356,7 @@ void Ixgbe82599::fault_reset() {
 
 void Ixgbe82599::fault_remove() {
   removed_ = true;
+  phy_changed();
   counters_.rx_lost_reset += rx_fifo_.size();
   for (uint32_t q = 0; q < kQueues; ++q)
     if (txq_[q].enable_at != UINT64_MAX) counters_.tx_lost_reset += tx_unprocessed(q);
@@ -321,20 +365,19 @@ void Ixgbe82599::fault_remove() {
 }
 
 void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
-  const uint32_t q = static_cast<uint32_t>(a & 0xFF);
-  const uint32_t gen = static_cast<uint32_t>(a >> 8);
+  const auto [q, gen] = QueueEvent::unpack(a);
   switch (kind) {
     case kTxKick:
       if (world_.now() >= txq_[q].kick_at) txq_[q].kick_at = UINT64_MAX;
       tx_process(q);
       break;
     case kRxDoorbell:
-      while (fetch(true, q)) {
+      while (fetch(Ring::kRx, q)) {
       }
       drain_rx();
       break;
-    case kRxDescArrive: desc_arrive(true, q, gen); break;
-    case kTxDescArrive: desc_arrive(false, q, gen); break;
+    case kRxDescArrive: desc_arrive(Ring::kRx, q, gen); break;
+    case kTxDescArrive: desc_arrive(Ring::kTx, q, gen); break;
     case kRxDrain:
       rx_drain_scheduled_ = false;
       drain_rx();
@@ -343,7 +386,7 @@ void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
     case kTxDataDone: tx_data_done(q, gen); break;
     case kRxFlush:
     case kTxFlush: {
-      Queue& g = kind == kRxFlush ? rxq_[q] : txq_[q];
+      DescEngine& g = engine(kind == kRxFlush ? Ring::kRx : Ring::kTx, q);
       if (g.gen != gen) break;
       g.flush_armed = false;
       if (kind == kRxFlush) rx_writeback(q);
@@ -360,34 +403,40 @@ void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Descriptor engines, shared by rx and tx (§7.1.3.3, §7.2.3.4).
-void Ixgbe82599::reset_ring(bool rx, uint32_t q) {
-  Queue& g = rx ? rxq_[q] : txq_[q];
-  for (const HostWrite& w : g.held) counters_.rx_lost_reset += w.rx;
+void Ixgbe82599::reset_ring(Ring ring, uint32_t q) {
+  DescEngine& g = engine(ring, q);
   ++g.gen;
   g.fetches.clear();
   g.inflight = 0;
   g.cache.clear();
-  g.head = g.fetch_next = r((rx ? RDH : TDH).at(q));
+  g.head = g.fetch_next = r(regs_of(ring).head.at(q));
   g.wb_pending = 0;
   g.flush_armed = false;
-  g.held.clear();
-  g.rs_pending.clear();
-  g.tx_done.clear();
-  g.view_regs = UINT64_MAX;
+  if (ring == Ring::kRx) {
+    counters_.rx_lost_reset += rxq_[q].held.size();
+    rxq_[q].held.clear();
+    rxq_[q].view_regs = UINT64_MAX;
+  } else {
+    txq_[q].rs_pending.clear();
+    txq_[q].tx_done.clear();
+    txq_[q].view_regs = UINT64_MAX;
+  }
 }
 
 // Issues one descriptor read if the thresholds call for it; returns true if it did.
-bool Ixgbe82599::fetch(bool rx, uint32_t q) {
-  Queue& g = rx ? rxq_[q] : txq_[q];
-  const uint32_t len = r((rx ? RDLEN : TDLEN).at(q)), n = len / 16;
-  const uint32_t tail = r((rx ? RDT : TDT).at(q));
+bool Ixgbe82599::fetch(Ring ring, uint32_t q) {
+  DescEngine& g = engine(ring, q);
+  const RingRegs& regs = regs_of(ring);
+  const bool rx = ring == Ring::kRx;
+  const uint32_t len = r(regs.len.at(q)), n = len / 16;
+  const uint32_t tail = r(regs.tail.at(q));
   if (n == 0 || len % 128 != 0 || tail >= n || g.fetch_next >= n || world_.now() < g.enable_at) return false;
   const uint32_t avail = (tail + n - g.fetch_next) % n;
   const uint32_t cap = rx ? world_.params().rx_desc_cache : world_.params().tx_desc_cache;
   const uint32_t on_chip = static_cast<uint32_t>(g.cache.size()) + g.inflight;
   if (avail == 0 || on_chip >= cap) return false;
   // RXDCTL is modelled with TXDCTL's threshold fields (PTHRESH 6:0, HTHRESH 14:8, WTHRESH 22:16).
-  const uint32_t ctl = r((rx ? RXDCTL : TXDCTL).at(q));
+  const uint32_t ctl = r(regs.ctl.at(q));
   const uint32_t pthresh = txdctl::kPrefetchThresh.get(ctl), hthresh = txdctl::kHostThresh.get(ctl);
   const bool on_demand = on_chip == 0;
   const bool prefetch = on_chip < pthresh && avail >= std::max<uint32_t>(hthresh, 1);
@@ -402,25 +451,26 @@ bool Ixgbe82599::fetch(bool rx, uint32_t q) {
   return true;
 }
 
-void Ixgbe82599::desc_arrive(bool rx, uint32_t q, uint32_t gen) {
-  Queue& g = rx ? rxq_[q] : txq_[q];
+void Ixgbe82599::desc_arrive(Ring ring, uint32_t q, uint32_t gen) {
+  DescEngine& g = engine(ring, q);
+  const bool rx = ring == Ring::kRx;
   if (gen != g.gen || g.fetches.empty()) return;
   const Fetch f = g.fetches.front();
   g.fetches.pop_front();
   g.inflight -= f.count;
-  const uint64_t base = ring_base(rx, q);
+  const uint64_t base = ring_base(ring, q);
   for (uint32_t i = 0; i < f.count; ++i) {
     RawDesc d;
     if (!iommu_.read(base + static_cast<uint64_t>(f.first + i) * 16, d.data(), 16)) {
       ++counters_.dma_faults;
       report("dma.iommu-fault", std::string(rx ? "rx" : "tx") + " queue " + std::to_string(q) +
                                     " descriptor fetch at " + std::to_string(f.first + i));
-      reset_ring(rx, q);  // the queue stalls until software sets it up again
+      reset_ring(ring, q);  // the queue stalls until software sets it up again
       return;
     }
     g.cache.push_back(d);
   }
-  while (fetch(rx, q)) {
+  while (fetch(ring, q)) {
   }
   if (rx) drain_rx();
   else tx_process(q);
@@ -438,7 +488,7 @@ void Ixgbe82599::apply_host_writes() {
   while (!host_writes_.empty() && host_writes_.front().t_ns <= world_.now()) {
     HostWrite w = std::move(host_writes_.front());
     host_writes_.pop_front();
-    Queue& g = w.rx ? rxq_[w.q] : txq_[w.q];
+    const DescEngine& g = engine(w.rx ? Ring::kRx : Ring::kTx, w.q);
     if (w.gen != g.gen || removed_) {  // the queue was reset meanwhile (software took the ring back) or the
       counters_.rx_lost_reset += w.rx;  // device is gone
       continue;
@@ -479,7 +529,7 @@ void Ixgbe82599::apply_host_writes() {
 // rx write-back: with WTHRESH = 0 every frame's descriptors are written right after its data; otherwise they
 // collect until WTHRESH descriptors are done (or the flush timer runs out) and go as one burst.
 void Ixgbe82599::rx_writeback(uint32_t q) {
-  Queue& g = rxq_[q];
+  RxQueue& g = rxq_[q];
   if (g.held.empty()) return;
   const uint64_t t = ceil_ns(pcie_.write(now_ps(), static_cast<uint64_t>(g.wb_pending) * 16));
   ++counters_.writebacks;
@@ -492,11 +542,11 @@ void Ixgbe82599::rx_writeback(uint32_t q) {
 }
 
 void Ixgbe82599::tx_writeback(uint32_t q) {
-  Queue& g = txq_[q];
+  TxQueue& g = txq_[q];
   if (g.wb_pending == 0) return;
   const uint64_t t = ceil_ns(pcie_.write(now_ps(), static_cast<uint64_t>(g.wb_pending) * 16));
   ++counters_.writebacks;
-  const uint64_t base = ring_base(false, q);
+  const uint64_t base = ring_base(Ring::kTx, q);
   for (size_t i = 0; i < g.rs_pending.size(); ++i) {
     HostWrite w;
     w.t_ns = t;
@@ -536,7 +586,7 @@ void Ixgbe82599::try_fire(uint32_t v) {
   x.pending = false;
   ++x.fired;
   const uint32_t eitr = r(EITR.at(v));
-  x.next_ok = now + ((eitr >> 3) & 0x1FF) * world_.params().itr_unit_ns;  // ITR_INTERVAL, bits 11:3
+  x.next_ok = now + eitr::kInterval.get(eitr) * world_.params().itr_unit_ns;
   // MSI-X mode (§7.3.1.3): the message auto-clears the vector's EICR bit if EIAC has it, and auto-masks it
   // (EIMS bit cleared) if GPIE.EIAME is set and EIAM has it.
   const uint32_t gpie = r(GPIE.at());
@@ -677,7 +727,7 @@ void Ixgbe82599::drain_rx() {
       const size_t size = f.size();
       const Deliver res = deliver(q, f);
       if (res == Deliver::kNoDescriptor) {
-        Queue& g = rxq_[q];
+        RxQueue& g = rxq_[q];
         const uint32_t n = r(RDLEN.at(q)) / 16;
         const bool more = g.inflight > 0 || (n && (r(RDT.at(q)) + n - g.fetch_next) % n != 0) || rx_tail_posted(q);
         if (more || !(r(SRRCTL.at(q)) & srrctl::kDropEnable.mask())) return;  // wait in the packet buffer
@@ -717,9 +767,9 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   if (strip_hl != strip_rd) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
   uint32_t total = static_cast<uint32_t>(frame.size());
   const uint32_t need = (total + (strip_hl ? 0 : 4) + bsize - 1) / bsize;
-  Queue& g = rxq_[q];
+  RxQueue& g = rxq_[q];
   if (g.cache.size() < need) {
-    while (fetch(true, q)) {
+    while (fetch(Ring::kRx, q)) {
     }
     return Deliver::kNoDescriptor;
   }
@@ -743,7 +793,7 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   w.rx = true;
   w.q = static_cast<uint8_t>(q);
   w.gen = g.gen;
-  w.ring_base = ring_base(true, q);
+  w.ring_base = ring_base(Ring::kRx, q);
   w.ring_n = n;
   w.first = g.head;
   w.ndesc = need;
@@ -764,7 +814,7 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
     g.flush_armed = true;
     world_.schedule(world_.now() + world_.params().wb_flush_ns, this, kRxFlush, arg(q, g.gen));
   }
-  while (fetch(true, q)) {
+  while (fetch(Ring::kRx, q)) {
   }
   return Deliver::kDone;
 }
@@ -775,7 +825,7 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
 // the wire is free. The engine stops while the packet buffer is full or the downstream pipe is backed up.
 // When a frame's data is on chip its descriptors are done: RS descriptors are written back (WTHRESH rules).
 void Ixgbe82599::schedule_kick(uint32_t q, uint64_t t_ns) {
-  Queue& g = txq_[q];
+  TxQueue& g = txq_[q];
   if (g.kick_at <= t_ns && g.kick_at >= world_.now()) return;
   g.kick_at = t_ns;
   world_.schedule(t_ns, this, kTxKick, q);
@@ -788,7 +838,7 @@ bool Ixgbe82599::tx_ready(uint32_t q) {
   if (!(r(DMATXCTL.at()) & dmatxctl::kTxEnable.mask()) || now < txq_[q].enable_at) return false;
   if (tx_hang_) [[unlikely]] return false;  // fault: the engine is wedged, TDH stays where it is
   if (!link_up()) {
-    if (link_up_at_ != UINT64_MAX && link_up_at_ > now) schedule_kick(q, link_up_at_);
+    if (const uint64_t at = link_up_at(); at != UINT64_MAX && at > now) schedule_kick(q, at);
     return false;
   }
   const uint32_t tdlen = r(TDLEN.at(q)), n = tdlen / 16;
@@ -804,8 +854,8 @@ void Ixgbe82599::tx_process(uint32_t q) {
   if (!tx_ready(q)) return;
   const Params& p = world_.params();
   const uint32_t n = r(TDLEN.at(q)) / 16;
-  Queue& g = txq_[q];
-  while (fetch(false, q)) {
+  TxQueue& g = txq_[q];
+  while (fetch(Ring::kTx, q)) {
   }
   const uint64_t t_ps = now_ps();
   while (!tx_pb_.empty() && tx_pb_.front().first <= t_ps) {
@@ -832,13 +882,13 @@ void Ixgbe82599::tx_process(uint32_t q) {
       std::memcpy(&d, g.cache[i].data(), 16);
       const uint32_t idx = (g.head + i) % n;
       const uint32_t cmd = d.read.cmd_type_len;
-      const uint32_t dtyp = (cmd >> 20) & 0xF;
+      const uint32_t dtyp = nic::txd::dtyp(cmd);
       if (cmd & nic::txd::kCmdRs) rs.push_back(idx);
-      if (!(cmd & nic::txd::kCmdDext) || (dtyp != 3 && dtyp != 2)) {
+      if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
       }
-      if (dtyp == 2) continue;  // context descriptor: offloads not modelled
+      if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor: offloads not modelled
       const uint32_t len = cmd & nic::txd::kLenMask;
       if (len == 0) report("txd.zero-length", "queue " + std::to_string(q));
       const size_t at = frame.size();
@@ -879,7 +929,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
     const uint64_t arrival = ceil_ns(wire_free_ps_);
     count_tx(q, frame);
     send(frame, arrival);
-    while (fetch(false, q)) {
+    while (fetch(Ring::kTx, q)) {
     }
   }
 }
@@ -887,7 +937,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
 // A frame's data is on chip: its descriptors are done. WTHRESH = 0 writes each RS descriptor back now;
 // otherwise descriptors collect until WTHRESH are done (or wb_flush_ns passes) and go back as one burst.
 void Ixgbe82599::tx_data_done(uint32_t q, uint32_t gen) {
-  Queue& g = txq_[q];
+  TxQueue& g = txq_[q];
   if (gen != g.gen) return;
   const uint64_t now = world_.now();
   const uint32_t wthresh = txdctl::kWritebackThresh.get(r(TXDCTL.at(q)));

@@ -85,13 +85,25 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void receive(Bytes&& frame, uint64_t t) override;
   void receive_view(std::span<const uint8_t> frame, uint64_t t) override;
   void on_event(uint32_t kind, uint64_t arg) override;
-  // Cable this port's transmit side to `peer` (and nothing else). nullptr unplugs it.
+  // Cable this port's transmit side to `peer`, an endpoint with no PHY of its own (a sink, a capture, a
+  // traffic source's receiver): it always listens, so the link is up whenever this port's PHY is. nullptr
+  // unplugs the cable (and detaches a port cabled with cable()).
   void connect(Endpoint* peer);
+  // One duplex cable between two ports: each one's transmit reaches the other's receive (through `a_to_b` /
+  // `b_to_a` when given, e.g. a capture tap that forwards to the port). It is one link with two ends: up at
+  // both once both PHYs have trained, down at both when either end resets, retrains, loses signal or is
+  // removed (the far end sees loss of signal and stops transmitting; frames already on the wire are lost,
+  // counted as rx_link_down by the receiver). Each end's LSC cause is set when the far end changes it.
+  static void cable(Ixgbe82599& a, Ixgbe82599& b, Endpoint* a_to_b = nullptr, Endpoint* b_to_a = nullptr);
   bool cabled() const { return tx_link_ != nullptr; }
-  bool link_up() const {
+  // This end's PHY: trained, not in reset, no signal loss, still on the bus.
+  bool phy_up() const {
     if (world_.now() < link_up_at_ || in_reset() || link_fault_ || removed_) return false;
-    return (r(nic::ixgbe::AUTOC.at()) & nic::ixgbe::autoc::kForceLinkUp.mask()) || cabled();
+    return forced_link() || cabled();
   }
+  // LINKS.LINK_UP: this end's PHY and, on a duplex cable, the far end's (not when link up is forced, as
+  // for loopback).
+  bool link_up() const { return phy_up() && (!far_ || forced_link() || far_->phy_up()); }
 
   const IxgbeConfig& config() const { return config_; }
   Diagnostics& diag() { return diag_; }
@@ -166,7 +178,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // A descriptor write-back (and, for rx, the frame data) in flight to host memory; applied at t_ns.
   struct HostWrite {
     uint64_t t_ns = 0;
-    bool rx = false;
+    bool rx = false;              // an rx frame's data and write-backs, or one tx write-back
     uint8_t q = 0;
     uint32_t gen = 0;
     uint64_t ring_base = 0;
@@ -180,9 +192,20 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint32_t ndesc;
     std::vector<uint32_t> rs;
   };
-  struct Queue {
+  // A queue pair's two descriptor rings and the registers that define each one (§8.2.3.8, §8.2.3.9).
+  enum class Ring : uint8_t { kRx, kTx };
+  struct RingRegs {
+    const nic::reg::RegDef &bal, &bah, &len, &head, &tail, &ctl;
+  };
+  static constexpr RingRegs kRingRegs[2] = {
+      {nic::ixgbe::RDBAL, nic::ixgbe::RDBAH, nic::ixgbe::RDLEN, nic::ixgbe::RDH, nic::ixgbe::RDT, nic::ixgbe::RXDCTL},
+      {nic::ixgbe::TDBAL, nic::ixgbe::TDBAH, nic::ixgbe::TDLEN, nic::ixgbe::TDH, nic::ixgbe::TDT, nic::ixgbe::TXDCTL},
+  };
+  static constexpr const RingRegs& regs_of(Ring ring) { return kRingRegs[static_cast<int>(ring)]; }
+  // One ring's descriptor engine. enable_at and head serve both models; the rest is the timed model's
+  // on-chip descriptor cache and write-back accounting.
+  struct DescEngine {
     uint64_t enable_at = UINT64_MAX;  // when ENABLE becomes visible
-    // Descriptor engine (both directions).
     uint32_t gen = 0;                 // bumped when the ring is reset: stale fetches/writes are ignored
     uint32_t fetch_next = 0;          // next ring index to fetch
     uint32_t inflight = 0;            // descriptors being fetched
@@ -191,21 +214,33 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint32_t head = 0;
     uint32_t wb_pending = 0;          // descriptors done, not yet written back
     bool flush_armed = false;
-    std::vector<HostWrite> held;      // rx: frames whose write-back waits for WTHRESH
-    std::vector<uint32_t> rs_pending; // tx: RS slots done, not yet written back
-    std::deque<TxDone> tx_done;       // tx: frames whose data read is in flight
-    uint64_t kick_at = UINT64_MAX;    // tx: earliest scheduled kick
-    // Functional mode: the queue's registers decoded once, again after any register write or reset
-    // (reg_epoch_) or IOMMU mapping change (Iommu::epoch()); see refresh_view().
+  };
+  // Functional model: the ring's registers decoded once, again after any register write or reset
+  // (reg_epoch_) or IOMMU mapping change (Iommu::epoch()); see refresh_view().
+  struct FunctionalView {
     uint64_t view_regs = UINT64_MAX, view_iommu = UINT64_MAX;
     uint8_t* host_ring = nullptr;     // the descriptor ring's host address; nullptr: not mapped in one piece
     uint32_t view_n = 0;              // descriptors in the ring
-    uint32_t view_bsize = 0;          // rx: buffer size
-    bool view_ok = false;             // rx: descriptor type, buffer size and ring length usable
-    bool view_strip = false;          // rx: CRC stripped (HLREG0.RXCRCSTRP)
-    bool view_strip_mismatch = false; // rx: HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP
     Iommu::Window buffers;            // the mapping this queue's last buffer was in (its pool, usually)
   };
+  struct RxQueue : DescEngine, FunctionalView {
+    std::vector<HostWrite> held;      // timed: frames whose write-back waits for WTHRESH
+    uint32_t view_bsize = 0;          // functional: buffer size
+    bool view_ok = false;             // functional: descriptor type, buffer size and ring length usable
+    bool view_strip = false;          // functional: CRC stripped (HLREG0.RXCRCSTRP)
+    bool view_strip_mismatch = false; // functional: HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP
+  };
+  struct TxQueue : DescEngine, FunctionalView {
+    std::vector<uint32_t> rs_pending; // timed: RS slots done, not yet written back
+    std::deque<TxDone> tx_done;       // timed: frames whose data read is in flight
+    uint64_t kick_at = UINT64_MAX;    // timed: earliest scheduled kick
+  };
+  DescEngine& engine(Ring ring, uint32_t q) {
+    return ring == Ring::kRx ? static_cast<DescEngine&>(rxq_[q]) : static_cast<DescEngine&>(txq_[q]);
+  }
+  const DescEngine& engine(Ring ring, uint32_t q) const {
+    return ring == Ring::kRx ? static_cast<const DescEngine&>(rxq_[q]) : static_cast<const DescEngine&>(txq_[q]);
+  }
   struct Vector {
     uint64_t next_ok = 0;  // earliest time the EITR interval allows the next interrupt
     bool pending = false;  // a cause arrived since the vector last fired
@@ -224,13 +259,20 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t tx_unprocessed(uint32_t q) const;  // descriptors between the engine's head and TDT
   // A ring's base address. Rings are 128-byte aligned (§8.2.3.8.1, §8.2.3.9.5): the device does not use bits
   // 6:0 of RDBAL/TDBAL (strict mode reports software that sets them: ring.base-misaligned).
-  uint64_t ring_base(bool rx, uint32_t q) const {
-    using namespace nic::ixgbe;
-    return (static_cast<uint64_t>(r((rx ? RDBAH : TDBAH).at(q))) << 32 | r((rx ? RDBAL : TDBAL).at(q))) & ~uint64_t{0x7F};
-  }  // descriptors between the engine's head and TDT
+  uint64_t ring_base(Ring ring, uint32_t q) const {
+    const RingRegs& g = regs_of(ring);
+    return (static_cast<uint64_t>(r(g.bah.at(q))) << 32 | r(g.bal.at(q))) & ~uint64_t{0x7F};
+  }
 
   void reset();
   bool in_reset() const { return world_.now() < reset_done_at_; }
+  bool forced_link() const { return r(nic::ixgbe::AUTOC.at()) & nic::ixgbe::autoc::kForceLinkUp.mask(); }
+  // When the link (both ends) comes up if nothing changes, UINT64_MAX if it will not by itself.
+  uint64_t link_up_at() const;
+  // This end's PHY changed (reset, retrain, signal loss, removal): tell both ends' transmit engines.
+  void phy_changed();
+  // The link's state or its next up time changed: transmit engines wake when it comes up.
+  void link_changed(bool from_far_end);
   // Within 1 ms of a software reset (§8.2.3.1.1); power-on is not one.
   bool in_reset_quiet() const {
     return reset_written_at_ != UINT64_MAX && world_.now() - reset_written_at_ < world_.params().reset_quiet_ns;
@@ -241,10 +283,18 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // descriptor engines
   uint64_t now_ps() const { return world_.now() * 1000; }
   static uint64_t ceil_ns(uint64_t ps) { return (ps + 999) / 1000; }
-  static uint64_t arg(uint32_t q, uint32_t gen) { return q | static_cast<uint64_t>(gen) << 8; }
-  void reset_ring(bool rx, uint32_t q);
-  bool fetch(bool rx, uint32_t q);
-  void desc_arrive(bool rx, uint32_t q, uint32_t gen);
+  // The argument of a queue's events: its index and the ring generation the event belongs to (an event of an
+  // older generation is stale: the ring was reset since).
+  struct QueueEvent {
+    uint32_t q, gen;
+    static_assert(kQueues <= 256, "the queue index takes 8 bits");
+    constexpr uint64_t pack() const { return q | static_cast<uint64_t>(gen) << 8; }
+    static constexpr QueueEvent unpack(uint64_t a) { return {static_cast<uint32_t>(a & 0xFF), static_cast<uint32_t>(a >> 8)}; }
+  };
+  static uint64_t arg(uint32_t q, uint32_t gen) { return QueueEvent{q, gen}.pack(); }
+  void reset_ring(Ring ring, uint32_t q);
+  bool fetch(Ring ring, uint32_t q);
+  void desc_arrive(Ring ring, uint32_t q, uint32_t gen);
   void push_host_write(HostWrite&& w);
   void apply_host_writes();
   void rx_writeback(uint32_t q);
@@ -253,12 +303,14 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // §7.3: a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector); without a
   // valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is programmed.
   int rx_vector(uint32_t q) const {
-    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16)) & 0xFF;
-    return (e & 0x80) ? static_cast<int>(e & 0x3F) : static_cast<int>(q % 16);
+    using namespace nic::ixgbe;
+    const uint32_t e = r(IVAR.at(q / 2)) >> ivar::rx_shift(q);
+    return ivar::kAllocValid.get(e) ? static_cast<int>(ivar::kAlloc.get(e)) : static_cast<int>(q % 16);
   }
   int tx_vector(uint32_t q) const {
-    const uint32_t e = (r(nic::ixgbe::IVAR.at(q / 2)) >> ((q % 2) * 16 + 8)) & 0xFF;
-    return (e & 0x80) ? static_cast<int>(e & 0x3F) : -1;
+    using namespace nic::ixgbe;
+    const uint32_t e = r(IVAR.at(q / 2)) >> ivar::tx_shift(q);
+    return ivar::kAllocValid.get(e) ? static_cast<int>(ivar::kAlloc.get(e)) : -1;
   }
   void raise(int vector) {
     // Already pending (so already in EICR): a repeated cause changes nothing. The frequent case under load.
@@ -305,13 +357,17 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   Deliver rx_general(uint32_t q, std::span<const uint8_t> frame);
   [[gnu::cold]] Deliver rx_bad_queue(uint32_t q);
   [[gnu::cold]] Deliver rx_dma_fault(uint32_t q, uint32_t idx);
-  Deliver rx_done(uint32_t q, Queue& g, uint32_t need);
-  Queue& view(bool rx, uint32_t q) {
-    Queue& g = rx ? rxq_[q] : txq_[q];
-    if (g.view_regs != reg_epoch_ || g.view_iommu != iommu_.epoch()) [[unlikely]] refresh_view(rx, q);
-    return g;
+  Deliver rx_done(uint32_t q, RxQueue& g, uint32_t need);
+  bool view_stale(const FunctionalView& v) const { return v.view_regs != reg_epoch_ || v.view_iommu != iommu_.epoch(); }
+  RxQueue& rx_view(uint32_t q) {
+    if (view_stale(rxq_[q])) [[unlikely]] refresh_view(Ring::kRx, q);
+    return rxq_[q];
   }
-  void refresh_view(bool rx, uint32_t q);
+  TxQueue& tx_view(uint32_t q) {
+    if (view_stale(txq_[q])) [[unlikely]] refresh_view(Ring::kTx, q);
+    return txq_[q];
+  }
+  void refresh_view(Ring ring, uint32_t q);
   void tx_now(uint32_t q);
   bool tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, bool& cause);
   [[gnu::cold]] void tx_dma_fault(uint32_t q, uint32_t idx);
@@ -331,10 +387,12 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::vector<uint32_t> regs_;
   uint64_t reg_epoch_ = 0;       // bumped by every register write but RDT/TDT, and by reset (functional views)
   std::vector<int16_t> def_of_;  // index into kMap per word, -1 = no register
-  std::array<Queue, kQueues> rxq_{}, txq_{};
+  std::array<RxQueue, kQueues> rxq_{};
+  std::array<TxQueue, kQueues> txq_{};
   uint64_t reset_written_at_ = 0;
   uint64_t reset_done_at_ = 0;
-  uint64_t link_up_at_ = UINT64_MAX;
+  uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then
+  Ixgbe82599* far_ = nullptr;          // the other end of a duplex cable (cable())
   Link* tx_link_ = nullptr;
   std::unique_ptr<Endpoint> loop_port_;  // MAC loopback (HLREG0.LPBK) delivers here
   Link* loop_link_ = nullptr;

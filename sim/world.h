@@ -154,7 +154,8 @@ class World {
     return iova;
   }
 
-  // A one-way link delivering to `dst`; owned by the world.
+  // A one-way link delivering to `dst`; owned by the world. (Two ports cabled back to back share one link
+  // state with two ends: Ixgbe82599::cable().)
   Link* make_link(Endpoint* dst);
   // Sends `frame` to `dst` arriving at time t (a traffic source).
   void inject(Endpoint* dst, Bytes frame, uint64_t t);

@@ -235,6 +235,45 @@ TEST_P(Fault, DeviceResetUnderTrafficIsNoticedAndRecovered) {
   r.expect_balanced();
 }
 
+// One cable, two ends: when only the receiving end loses signal, the sender sees the link go down too and
+// holds its frames instead of sending them into a dead link; they all arrive once it is back.
+TEST_P(Fault, LinkLossAtOneEndStopsTheOtherEndSendingAndNothingIsLost) {
+  Rig r(GetParam());
+  r.send(100);
+  r.p.world.advance(3'000);
+  r.p.b.device().fault_link_down(true);
+  r.run(1'000'000);
+  const uint64_t on_the_wire = r.p.b.device().counters().rx_link_down;  // already serialized when it dropped
+  EXPECT_FALSE(r.a->link().up) << "the far end sees the loss";
+  EXPECT_EQ(r.a->watchdog(), nic::Health::kLinkDown);
+  EXPECT_EQ(r.send(200), 200u);
+  r.run(100'000'000);
+  EXPECT_EQ(r.p.b.device().counters().rx_link_down, on_the_wire) << "nothing was sent into the dead link";
+  EXPECT_EQ(r.a->health().tx_hangs, 0u) << "no link, no hang";
+  r.p.b.device().fault_link_down(false);
+  r.run(100'000'000);
+  EXPECT_TRUE(r.a->link().up);
+  EXPECT_EQ(r.a->health().link_changes, 2u);
+  EXPECT_EQ(r.delivered, r.sent - on_the_wire) << "every held frame arrived after retraining";
+  EXPECT_EQ(r.explained(), r.sent);
+  r.expect_balanced();
+}
+
+// A port that resets itself takes the link down at both ends: its peer's frames wait in the peer's ring
+// through the reset and the driver's recovery, and arrive afterwards; none is lost at the resetting port.
+TEST_P(Fault, APeerResettingHoldsTheSendersFramesInsteadOfLosingThem) {
+  Rig r(GetParam());
+  r.p.b.device().fault_reset();
+  EXPECT_FALSE(r.a->link().up);
+  EXPECT_EQ(r.send(200), 200u);
+  r.run(200'000'000);  // B's watchdog finds the reset and re-initializes; the link retrains
+  EXPECT_EQ(r.b->health().recoveries, 1u);
+  EXPECT_TRUE(r.a->link().up);
+  EXPECT_EQ(r.delivered, 200u);
+  EXPECT_EQ(r.p.b.device().counters().rx_link_down + r.p.b.device().counters().rx_disabled, 0u);
+  r.expect_balanced();
+}
+
 TEST_P(Fault, SurpriseRemovalIsReportedDeadAndEveryBufferComesBack) {
   Rig r(GetParam());
   r.send(100);
@@ -249,9 +288,12 @@ TEST_P(Fault, SurpriseRemovalIsReportedDeadAndEveryBufferComesBack) {
   EXPECT_EQ(r.a->rx_batch(0, rx), 0u);
   EXPECT_EQ(r.a->watchdog(), nic::Health::kDead);
   r.run(2'000'000);
-  // Each frame left before the removal or died with the device; the driver, which cannot tell frames sent but
-  // not confirmed from frames never sent, counts every unconfirmed one as discarded.
-  EXPECT_EQ(r.delivered + r.p.a.device().counters().tx_lost_reset, 100u);
+  // Each frame arrived before the removal, died with the device, or was still on its way to the wire: the
+  // link died with the device at both ends of the cable, so the receiver counts those as link-down drops.
+  // The driver, which cannot tell frames sent but not confirmed from frames never sent, counts every
+  // unconfirmed one as discarded.
+  EXPECT_FALSE(r.b->link().up) << "the far end lost the link";
+  EXPECT_EQ(r.delivered + r.p.a.device().counters().tx_lost_reset + r.p.b.device().counters().rx_link_down, 100u);
   EXPECT_GE(r.delivered + r.a->health().tx_discarded, 100u);
   r.expect_balanced();
 }

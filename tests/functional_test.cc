@@ -8,6 +8,7 @@
 #include "driver/device.h"
 #include "driver/ixgbe/regs.h"
 #include "fuzz/sim_ops.h"
+#include "sim/crc32.h"
 #include "sim/traffic.h"
 #include "tests/testbed.h"
 
@@ -229,6 +230,62 @@ class Hostile : public ::testing::TestWithParam<Fidelity> {
 };
 INSTANTIATE_TEST_SUITE_P(Fidelity, Hostile, ::testing::Values(Fidelity::kTimed, Fidelity::kFunctional),
                          testbed::fidelity_name);
+
+// A frame longer than one buffer takes as many descriptors as it needs (§7.1.6.2): each write-back holds its
+// own buffer's share, EOP only on the last, and the bytes across the buffers are the frame's.
+std::vector<uint8_t> pattern(size_t n) {
+  std::vector<uint8_t> f(n);
+  for (size_t i = 0; i < n; ++i) f[i] = static_cast<uint8_t>(i * 7 + (i >> 8));
+  return f;
+}
+void expect_spans(const nic::AdvRxDesc* rx, const uint8_t* buffers, const std::vector<uint8_t>& want,
+                  std::initializer_list<uint16_t> lengths) {
+  size_t i = 0, off = 0;
+  for (uint16_t len : lengths) {
+    const bool last = i + 1 == lengths.size();
+    EXPECT_EQ(rx[i].wb.status_error & (nic::rxd::kStatusDD | nic::rxd::kStatusEOP),
+              nic::rxd::kStatusDD | (last ? nic::rxd::kStatusEOP : 0u))
+        << "descriptor " << i;
+    EXPECT_EQ(rx[i].wb.length, len) << "descriptor " << i;
+    EXPECT_EQ(std::vector<uint8_t>(buffers + i * 1024, buffers + i * 1024 + len),
+              std::vector<uint8_t>(want.begin() + static_cast<ptrdiff_t>(off), want.begin() + static_cast<ptrdiff_t>(off + len)))
+        << "descriptor " << i;
+    off += len;
+    ++i;
+  }
+  EXPECT_EQ(off, want.size());
+}
+
+TEST_P(Hostile, AFrameLongerThanABufferSpansDescriptorsWithEopOnTheLastOnly) {
+  const std::vector<uint8_t> frame = pattern(1500);
+  world.inject(&nic.device(), frame, world.now());
+  world.advance(100'000);
+  const auto* buffers = static_cast<const uint8_t*>(mem.virt) + 8192;
+  expect_spans(rx, buffers, frame, {1024, 476});
+  EXPECT_EQ(nic.read32(nic::ixgbe::RDH.at(0)), 2u) << "two descriptors used";
+  EXPECT_EQ(nic.read32(nic::ixgbe::QPRC.at(0)), 1u) << "one frame";
+  EXPECT_EQ(rx[2].wb.status_error & nic::rxd::kStatusDD, 0u) << "nothing beyond";
+}
+
+TEST_P(Hostile, WithTheCrcKeptItsFourBytesEndTheLastBuffer) {
+  using namespace nic::ixgbe;
+  // Both strip bits off (§8.2.3.8.8: HLREG0.RXCRCSTRP and RDRXCTL.CRCSTRIP must agree); FCTRL and the strip
+  // bits may change only with receive off.
+  nic.write32(RXCTRL.at(), 0);
+  nic.write32(HLREG0.at(), nic.read32(HLREG0.at()) & ~hlreg0::kRxCrcStrip.mask());
+  nic.write32(RDRXCTL.at(), nic.read32(RDRXCTL.at()) & ~rdrxctl::kCrcStrip.mask());
+  nic.write32(RXCTRL.at(), rxctrl::kRxEnable.mask());
+  const std::vector<uint8_t> frame = pattern(1514);  // + 4 CRC bytes: 1518, the largest non-jumbo frame
+  world.inject(&nic.device(), frame, world.now());
+  world.advance(100'000);
+  std::vector<uint8_t> want = frame;
+  const uint8_t check[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
+  ASSERT_EQ(sim::crc32(check, 9), 0xCBF43926u) << "the CRC-32 check value (IEEE 802.3)";
+  const uint32_t fcs = sim::crc32(frame.data(), frame.size());
+  for (int i = 0; i < 4; ++i) want.push_back(static_cast<uint8_t>(fcs >> (8 * i)));  // the FCS, as sent
+  expect_spans(rx, static_cast<const uint8_t*>(mem.virt) + 8192, want, {1024, 494});
+  EXPECT_EQ(nic.device().diag().count("rdrxctl.crcstrip-mismatch"), 0u);
+}
 
 TEST_P(Hostile, ABufferOverTheRingItselfIsWrittenOnlyWhereTheIommuAllows) {
   // Buffer 0 covers descriptors 1..7 and the first tx descriptor: a two-buffer frame (1500 bytes, 1 KB

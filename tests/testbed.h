@@ -51,8 +51,7 @@ struct CabledPair {
   sim::SimNic b{world, port_config(1)};
   explicit CabledPair(sim::Fidelity fidelity = sim::Fidelity::kTimed) : world({}, fidelity) {
     nic::set_log_level(nic::LogLevel::kWarn);
-    a.device().connect(&b.device());
-    b.device().connect(&a.device());
+    sim::Ixgbe82599::cable(a.device(), b.device());
   }
 };
 

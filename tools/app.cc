@@ -197,8 +197,8 @@ std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const
   switch (opt.wiring) {
     case SimWiring::kPairCabled:
       if (sims.size() == 2) {
-        sims[0]->device().connect(wire_to(&sims[1]->device()));
-        sims[1]->device().connect(wire_to(&sims[0]->device()));
+        sim::Ixgbe82599::cable(sims[0]->device(), sims[1]->device(), wire_to(&sims[1]->device()),
+                               wire_to(&sims[0]->device()));
         break;
       }
       [[fallthrough]];

@@ -39,8 +39,7 @@ TEST(Threaded, FramesFlowBetweenTwoPortsWhileTheDeviceRunsOnItsOwn) {
   nic::set_log_level(nic::LogLevel::kWarn);
   sim::World world;
   sim::SimNic a(world, cfg(0)), b(world, cfg(1));
-  a.device().connect(&b.device());
-  b.device().connect(&a.device());
+  sim::Ixgbe82599::cable(a.device(), b.device());
   nic::Mempool pool(a, 1024);                 // before the devices: their rings hold its buffers
   auto da = nic::open_device(a, dev_cfg());  // init in deterministic mode
   auto db = nic::open_device(b, dev_cfg());
