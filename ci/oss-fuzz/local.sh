@@ -5,8 +5,8 @@
 #      every file must run, none may crash, leak or trip a sanitizer;
 #   2. fuzz: a short libFuzzer run from that corpus, with $OUT/X_fuzz.dict when there is one (a malformed
 #      dictionary fails here), into a scratch corpus;
-#   3. runtime: the fuzzer needs no shared library beyond libc/libstdc++/libgcc (the engine's runner image
-#      has little else).
+#   3. runtime: the fuzzer needs no shared library beyond libc/libstdc++/libgcc/zlib (the engine's runner
+#      image has little else).
 # Prints one line per target and "OSS-FUZZ <target> PASS|FAIL", then a summary; exits non-zero on any FAIL.
 #
 #   ci/oss-fuzz/local.sh [seconds-of-fuzzing-per-target]     (default 10)
@@ -69,8 +69,10 @@ grep '^build.sh:' "$scratch/build.log"
 warnings=$(grep -c 'warning:' "$scratch/build.log")
 echo "=== built in ${build_seconds} s (${warnings} compiler warnings, see $scratch/build.log)"
 
-# Shared libraries any runner has (the C and C++ runtimes); anything else would be missing there.
-runtime_ok='^(linux-vdso|libc|libm|libdl|libpthread|librt|libstdc\+\+|libc\+\+|libc\+\+abi|libgcc_s|ld-linux-x86-64)\.so'
+# Shared libraries any runner has: the C and C++ runtimes, and zlib (the simulator's -lz), which every Ubuntu
+# image the runners use carries (zlib1g is Priority: required; dpkg depends on it). Anything else would be
+# missing there (libpcap, for one: hence cli_fuzz's libpcap-free PcapWriter).
+runtime_ok='^(linux-vdso|libc|libm|libdl|libpthread|librt|libstdc\+\+|libc\+\+|libc\+\+abi|libgcc_s|ld-linux-x86-64|libz)\.so'
 
 targets=$(find "$OUT" -maxdepth 1 -type f -name '*_fuzz' -perm -u+x -printf '%f\n' | sort)
 [ -n "$targets" ] || { echo "local.sh: build.sh produced no fuzzers in $OUT"; exit 1; }
