@@ -1,8 +1,9 @@
 // The 82599 device model: register file with datasheet semantics, rx and tx engines, MAC, link.
 //
 // Where each rule lives:
-//   register semantics ........ read32()/write32() and the on_write_*/on_read_* helpers (reset values and
-//                               access kinds come from driver/ixgbe/regs.h, the single register table)
+//   register semantics ........ read32()/write32() and the behaviour table kBehaviours, one row per register
+//                               with a read_*/write_* handler (ixgbe_registers.cc; reset values and access
+//                               kinds come from driver/ixgbe/regs.h, the single register table)
 //   reset / EEPROM / DMA init . reset(), eeprom_done(), dma_done()          (§4.6.3)
 //   link ...................... link_up(), on AUTOC writes                  (§4.6.4)
 //   rx: filter, packet buffer . receive(), accept()                         (§7.1.1, §7.1.2)
@@ -277,8 +278,40 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   bool in_reset_quiet() const {
     return reset_written_at_ != UINT64_MAX && world_.now() - reset_written_at_ < world_.params().reset_quiet_ns;
   }
-  uint32_t read_special(const nic::reg::RegDef& d, uint32_t offset, uint32_t v) const;
-  void write_special(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
+  // Register behaviour (sim/ixgbe_registers.cc): one row per register that does more than store a value;
+  // `index` is the element of a register array (the queue), `stored` / `old` the value held before.
+  using ReadFn = uint32_t (Ixgbe82599::*)(uint32_t index, uint32_t stored) const;
+  using WriteFn = void (Ixgbe82599::*)(uint32_t index, uint32_t old, uint32_t value);
+  struct Behaviour {
+    const nic::reg::RegDef* reg;
+    ReadFn read;
+    WriteFn write;
+  };
+  static const Behaviour kBehaviours[];
+  static const std::vector<const Behaviour*>& behaviour_of();  // by index in nic::ixgbe::kMap
+  uint32_t read_ctrl(uint32_t, uint32_t) const;
+  uint32_t read_status(uint32_t, uint32_t) const;
+  uint32_t read_eec(uint32_t, uint32_t) const;
+  uint32_t read_links(uint32_t, uint32_t) const;
+  uint32_t read_rdrxctl(uint32_t, uint32_t) const;
+  uint32_t read_rxdctl(uint32_t, uint32_t) const;
+  uint32_t read_txdctl(uint32_t, uint32_t) const;
+  void write_rdt(uint32_t, uint32_t, uint32_t);
+  void write_tdt(uint32_t, uint32_t, uint32_t);
+  void write_ctrl(uint32_t, uint32_t, uint32_t);
+  void write_autoc(uint32_t, uint32_t, uint32_t);
+  void write_fctrl(uint32_t, uint32_t, uint32_t);
+  void write_rxctrl(uint32_t, uint32_t, uint32_t);
+  void write_queue_enable(Ring ring, uint32_t q, uint32_t old, uint32_t v);
+  void write_rxdctl(uint32_t, uint32_t, uint32_t);
+  void write_txdctl(uint32_t, uint32_t, uint32_t);
+  void write_rx_ring(uint32_t, uint32_t, uint32_t);
+  void write_tx_ring(uint32_t, uint32_t, uint32_t);
+  void write_tdlen(uint32_t, uint32_t, uint32_t);
+  void write_eicr(uint32_t, uint32_t, uint32_t);
+  void write_eics(uint32_t, uint32_t, uint32_t);
+  void write_eims(uint32_t, uint32_t, uint32_t);
+  void write_eimc(uint32_t, uint32_t, uint32_t);
 
   // descriptor engines
   uint64_t now_ps() const { return world_.now() * 1000; }

@@ -1,6 +1,6 @@
 // Every timing and sizing parameter of the simulator, in one place, each with its source.
 // "modelled" marks a value no public source pins down; it is chosen to be plausible and is easy to change.
-// Sources: [facts] = ../shared/reference/82599-facts.md (published figures the model is calibrated against,
+// Sources: [facts] = docs/82599-facts.md (published figures the model is calibrated against,
 // see sim/CALIBRATION.md); [802.3] = IEEE 802.3; [PCIe] = PCI Express Base Spec 2.0; [DS] = 82599 datasheet
 // sections as cited by ixy/TinyNF and the Linux/DPDK register headers.
 #pragma once

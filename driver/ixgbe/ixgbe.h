@@ -1,5 +1,5 @@
 // Intel 82599 (ixgbe) device family. Initialization follows the 82599 datasheet §4.6.3–§4.6.8 one step
-// per function, with the reserved-bit corrections found after ixy (see ../shared/reference). Queues, rings
+// per function, with the reserved-bit corrections found after ixy (docs/82599-facts.md). Queues, rings
 // and the hot path are shared with the other advanced-descriptor families (driver/adv_device.h).
 #pragma once
 

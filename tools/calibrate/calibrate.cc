@@ -1,4 +1,4 @@
-// calibrate: runs the simulator against the published 82599 figures (../shared/reference/82599-facts.md)
+// calibrate: runs the simulator against the published 82599 figures (docs/82599-facts.md)
 // and prints a table with the model's figure, the published one and their ratio. Deterministic (virtual
 // time), so the table is the same on every host. sim/CALIBRATION.md keeps its output:
 //

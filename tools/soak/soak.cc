@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -93,6 +94,7 @@ struct Soak {
   std::vector<size_t> active;       // indices into faults
   uint64_t injected[kFaultKinds] = {};
   uint64_t steps = 0;
+  std::vector<int> bag;  // fault kinds still to come in this round
   nic::MacAddr mac[2];  // read once at init (a removed port reads all-ones)
 
   Soak(uint64_t seed, sim::Fidelity model, uint16_t q) : world({}, model), queues(q), rng(seed) {
@@ -251,8 +253,14 @@ struct Soak {
     return false;
   }
   void start_fault(uint64_t now) {
-    const int kind = static_cast<int>(uniform(0, kFaultKinds - 1)), p = static_cast<int>(uniform(0, 1));
-    if (busy(kind, p)) return;
+    // Kinds come from a shuffled bag of all of them, so every kind happens once in each kFaultKinds faults.
+    if (bag.empty()) {
+      for (int k = 0; k < kFaultKinds; ++k) bag.push_back(k);
+      std::shuffle(bag.begin(), bag.end(), rng);
+    }
+    const int kind = bag.back(), p = static_cast<int>(uniform(0, 1));
+    if (busy(kind, p)) return;  // tried again at the next fault time
+    bag.pop_back();
     FaultRecord r{kind, p, now};
     r.recoveries_at_start = dev(p).health().recoveries;
     sim::Ixgbe82599& m = model_of(p);
@@ -600,6 +608,8 @@ uint64_t removal_phase(Soak& s, int gone) {
 int soak_main(int argc, char** argv) {
   app::Flags f("soak", "soak [--seconds N] [--seed S] [--queues Q] [--fault-every-ms MS] [--sim-model timed|functional]");
   f.add("seconds", "10", "wall-clock seconds of traffic and faults (1..3600)");
+  f.add("virtual-ms", "0", "stop after this many virtual milliseconds instead (0 = wall clock only); with it a "
+                           "run is the same on every machine");
   f.add("seed", "1", "seed of the fault sequence (same seed, same faults in the same virtual-time order)");
   f.add("queues", "2", "rx and tx queues per port (1..4); flows are spread over them by RSS");
   f.add("fault-every-ms", "20", "mean virtual milliseconds between fault starts (several may overlap)");
@@ -611,6 +621,7 @@ int soak_main(int argc, char** argv) {
   const uint64_t seconds = f.u64("seconds", 1, 3600);
   const uint64_t every = f.u64("fault-every-ms", 1, 3'600'000);
   const uint64_t max_faults = f.u64("max-faults", 1, 8);
+  const uint64_t virtual_ms = f.u64("virtual-ms", 0, 3'600'000);
   const uint16_t queues = static_cast<uint16_t>(f.u64("queues", 1, 4));
   nic::set_log_level(f.on("quiet") ? nic::LogLevel::kError : nic::LogLevel::kWarn);
 
@@ -632,6 +643,7 @@ int soak_main(int argc, char** argv) {
     }
     s.step(true);
     const uint64_t now = s.world.now();
+    if (virtual_ms && now >= virtual_ms * kMs) break;
     s.end_faults(now, false);
     s.settle(now);
     // A new fault starts only while the link is up (several may then overlap: a reset during an rx stall,

@@ -1,0 +1,304 @@
+// The 82599 model's register file (sim/ixgbe_model.h): reset, MMIO reads and writes, and the behaviour
+// table: what each register does beyond storing a value, one row per register, looked up by its index in the
+// register table (driver/ixgbe/regs.h), as QEMU's device models index theirs by offset.
+#include "sim/ixgbe_model.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace sim {
+
+using namespace nic::ixgbe;  // register table and fields: the single source of register facts
+using nic::reg::Access;
+using nic::reg::RegDef;
+
+namespace {
+
+std::string hex(uint32_t v) {
+  char s[16];
+  std::snprintf(s, sizeof s, "0x%05x", v);
+  return s;
+}
+
+bool is(const RegDef& d, const RegDef& which) { return d.base == which.base; }
+
+// 64-bit statistics: reading the high half clears both halves (the low half is read first).
+bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is(d, TORL); }
+
+}  // namespace
+
+// Aliased register ranges resolve to one storage location.
+uint32_t Ixgbe82599::canonical(uint32_t offset) const {
+  if (int64_t i = SRRCTL_ALIAS.index_of(offset); i >= 0) return SRRCTL.at(static_cast<uint32_t>(i));
+  if (int64_t i = DCA_RXCTRL_ALIAS.index_of(offset); i >= 0) return DCA_RXCTRL.at(static_cast<uint32_t>(i));
+  return offset;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reset (§4.6.3.2): every register back to its reset value, queues off, FIFOs flushed, link down.
+void Ixgbe82599::reset() {
+  const uint64_t now = world_.now();
+  ++reg_epoch_;
+  // Frames inside the device are lost: in the packet buffer, or written back to nobody (rx); descriptors
+  // handed over but not yet processed (tx).
+  counters_.rx_lost_reset += rx_fifo_.size();
+  for (const HostWrite& w : host_writes_) counters_.rx_lost_reset += w.rx;
+  for (uint32_t q = 0; q < kQueues; ++q) {
+    orphan_n_[q] = 0;
+    if (txq_[q].enable_at == UINT64_MAX) continue;
+    counters_.tx_lost_reset += tx_unprocessed(q);
+    orphan_n_[q] = r(TDLEN.at(q)) / 16;
+    orphan_tail_[q] = r(TDT.at(q));
+  }
+  tx_hang_ = false;  // a global reset un-wedges the transmit engine
+  strict_.reset();
+  for (const RegDef& d : kMap)
+    for (uint32_t k = 0; k < d.count; ++k)
+      if (d.at(k) < kBarSize) r(d.at(k)) = d.reset_of(k);
+  // RAL/RAH[0] from the EEPROM's IA field, address valid.
+  const auto& m = config_.mac;
+  r(RAL.at(0)) = m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24;
+  r(RAH.at(0)) = m[4] | m[5] << 8 | rah::kAddressValid.mask();
+  for (uint32_t q = 0; q < kQueues; ++q) {
+    reset_ring(Ring::kRx, q);
+    reset_ring(Ring::kTx, q);
+    rxq_[q].enable_at = txq_[q].enable_at = UINT64_MAX;
+  }
+  rx_fifo_.clear();
+  rx_fifo_bytes_ = 0;
+  host_writes_.clear();  // in-flight DMA of the old life is lost (its queues' generations changed anyway)
+  tx_pb_.clear();
+  tx_pb_bytes_ = 0;
+  for (Vector& v : vec_) v = Vector{v.next_ok, false, v.timer, v.fired};
+  reset_written_at_ = now;
+  reset_done_at_ = now + world_.params().reset_ns;
+  link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
+  phy_changed();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Register behaviour. Reads: what the device returns instead of (or on top of) the stored value. Writes: what
+// happens after the value is stored (kRW), after the written ones cleared it (kRW1C), or instead of storing
+// (kWO). Registers without a row are plain storage with the access kind the register table gives them.
+const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
+    // The doorbells first (most writes under traffic).
+    {&RDT, nullptr, &Ixgbe82599::write_rdt},
+    {&TDT, nullptr, &Ixgbe82599::write_tdt},
+    {&CTRL, &Ixgbe82599::read_ctrl, &Ixgbe82599::write_ctrl},
+    {&STATUS, &Ixgbe82599::read_status, nullptr},
+    {&EEC, &Ixgbe82599::read_eec, nullptr},
+    {&LINKS, &Ixgbe82599::read_links, nullptr},
+    {&AUTOC, nullptr, &Ixgbe82599::write_autoc},
+    {&RDRXCTL, &Ixgbe82599::read_rdrxctl, nullptr},
+    {&FCTRL, nullptr, &Ixgbe82599::write_fctrl},
+    {&RXCTRL, nullptr, &Ixgbe82599::write_rxctrl},
+    {&RXDCTL, &Ixgbe82599::read_rxdctl, &Ixgbe82599::write_rxdctl},
+    {&TXDCTL, &Ixgbe82599::read_txdctl, &Ixgbe82599::write_txdctl},
+    {&RDBAL, nullptr, &Ixgbe82599::write_rx_ring},
+    {&RDBAH, nullptr, &Ixgbe82599::write_rx_ring},
+    {&RDLEN, nullptr, &Ixgbe82599::write_rx_ring},
+    {&RDH, nullptr, &Ixgbe82599::write_rx_ring},
+    {&TDBAL, nullptr, &Ixgbe82599::write_tx_ring},
+    {&TDBAH, nullptr, &Ixgbe82599::write_tx_ring},
+    {&TDLEN, nullptr, &Ixgbe82599::write_tdlen},
+    {&TDH, nullptr, &Ixgbe82599::write_tx_ring},
+    {&EICR, nullptr, &Ixgbe82599::write_eicr},
+    {&EICS, nullptr, &Ixgbe82599::write_eics},
+    {&EIMS, nullptr, &Ixgbe82599::write_eims},
+    {&EIMC, nullptr, &Ixgbe82599::write_eimc},
+};
+
+// kMap index -> its behaviour row (nullptr: plain storage). Built once; a row for a register the table does
+// not have is a programming error caught by the first device constructed.
+const std::vector<const Ixgbe82599::Behaviour*>& Ixgbe82599::behaviour_of() {
+  static const std::vector<const Behaviour*> by_index = [] {
+    std::vector<const Behaviour*> v(std::size(kMap), nullptr);
+    for (const Behaviour& b : kBehaviours) {
+      size_t i = 0;
+      while (i < std::size(kMap) && kMap[i].base != b.reg->base) ++i;
+      if (i == std::size(kMap) || v[i] != nullptr) std::abort();  // not in the register table, or twice
+      v[i] = &b;
+    }
+    return v;
+  }();
+  return by_index;
+}
+
+uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) const { return in_reset() ? v | ctrl::kResetMask : v; }
+uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) const { return status::kMasterEnable.mask(); }
+uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) const {  // §4.6.3: the EEPROM auto-read after a reset
+  v |= eec::kPresent.mask();
+  return world_.now() >= reset_done_at_ + world_.params().eeprom_ns ? v | eec::kAutoReadDone.mask() : v;
+}
+uint32_t Ixgbe82599::read_links(uint32_t, uint32_t) const {
+  return link_up() ? links::kLinkUp.mask() | links::kSpeed.make(links::kSpeed10G) : 0;
+}
+uint32_t Ixgbe82599::read_rdrxctl(uint32_t, uint32_t v) const {  // §4.6.3: DMA init done after a reset
+  return world_.now() >= reset_done_at_ + world_.params().dma_init_ns ? v | rdrxctl::kDmaInitDone.mask() : v;
+}
+// RXDCTL/TXDCTL.ENABLE reads back 1 only once the queue is enabled (§4.6.7, §4.6.8: software polls it).
+uint32_t Ixgbe82599::read_rxdctl(uint32_t q, uint32_t v) const {
+  return world_.now() >= rxq_[q].enable_at ? v | rxdctl::kEnable.mask() : v & ~rxdctl::kEnable.mask();
+}
+uint32_t Ixgbe82599::read_txdctl(uint32_t q, uint32_t v) const {
+  return world_.now() >= txq_[q].enable_at ? v | txdctl::kEnable.mask() : v & ~txdctl::kEnable.mask();
+}
+
+void Ixgbe82599::write_rdt(uint32_t q, uint32_t, uint32_t v) {
+  if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
+  if (functional_) return drain_rx();  // frames waiting in the packet buffer go at once
+  // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
+  world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(q, rxq_[q].gen));
+}
+void Ixgbe82599::write_tdt(uint32_t q, uint32_t, uint32_t v) {
+  if (r(TDLEN.at(q)) == 0 && orphan_n_[q] != 0) {  // a queue this device forgot in a reset
+    counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
+    orphan_tail_[q] = v;
+  }
+  if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
+  if (functional_) return tx_process(q);  // every handed-over frame goes at once
+  schedule_kick(q, ceil_ns(pcie_.doorbell(now_ps())));
+}
+void Ixgbe82599::write_ctrl(uint32_t, uint32_t, uint32_t v) {
+  r(CTRL.at()) = v & ~ctrl::kResetMask;  // self-clearing bits
+  if (v & ctrl::kReset.mask()) {
+    reset();
+  } else if (v & ctrl::kLinkReset.mask()) {
+    link_up_at_ = cabled() ? world_.now() + world_.params().link_up_ns : UINT64_MAX;
+    phy_changed();
+  }
+}
+void Ixgbe82599::write_autoc(uint32_t, uint32_t, uint32_t v) {
+  r(AUTOC.at()) = v & ~autoc::kAnRestart.mask();  // self-clearing
+  if (!(v & autoc::kAnRestart.mask())) return;
+  const uint64_t now = world_.now();
+  link_up_at_ = forced_link() ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
+  phy_changed();
+}
+void Ixgbe82599::write_fctrl(uint32_t, uint32_t old, uint32_t v) {
+  if (old != v && (r(RXCTRL.at()) & rxctrl::kRxEnable.mask()))
+    report("fctrl.changed-while-rx-enabled", "FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1)");
+}
+void Ixgbe82599::write_rxctrl(uint32_t, uint32_t, uint32_t v) {
+  if (v & rxctrl::kRxEnable.mask()) drain_rx();
+}
+// Queue enable (§4.6.7, §4.6.8): ENABLE becomes visible queue_enable_ns later; a change of it restarts the
+// ring's descriptor engine; disabling a tx queue abandons what it had not processed.
+void Ixgbe82599::write_queue_enable(Ring ring, uint32_t q, uint32_t old, uint32_t v) {
+  DescEngine& st = engine(ring, q);
+  const bool was = old & rxdctl::kEnable.mask(), on = v & rxdctl::kEnable.mask();
+  if (ring == Ring::kTx && was && !on) counters_.tx_lost_reset += tx_unprocessed(q);
+  if (on != was) reset_ring(ring, q);
+  if (on && !was) st.enable_at = world_.now() + world_.params().queue_enable_ns;
+  if (!on) st.enable_at = UINT64_MAX;
+}
+void Ixgbe82599::write_rxdctl(uint32_t q, uint32_t old, uint32_t v) { write_queue_enable(Ring::kRx, q, old, v); }
+void Ixgbe82599::write_txdctl(uint32_t q, uint32_t old, uint32_t v) { write_queue_enable(Ring::kTx, q, old, v); }
+// A new ring base, length or head starts the ring's descriptor engine afresh.
+void Ixgbe82599::write_rx_ring(uint32_t q, uint32_t, uint32_t) { reset_ring(Ring::kRx, q); }
+void Ixgbe82599::write_tx_ring(uint32_t q, uint32_t, uint32_t) { reset_ring(Ring::kTx, q); }
+void Ixgbe82599::write_tdlen(uint32_t q, uint32_t, uint32_t) {
+  orphan_n_[q] = 0;
+  reset_ring(Ring::kTx, q);
+}
+// Interrupt registers (§7.3.1): EICR is write-1-to-clear, EICS sets causes, EIMS sets and EIMC clears mask bits.
+void Ixgbe82599::write_eicr(uint32_t, uint32_t old, uint32_t v) { clear_causes(v & old); }
+void Ixgbe82599::write_eics(uint32_t, uint32_t, uint32_t v) {
+  for (uint32_t b = 0; b < 32; ++b)
+    if (v & (1u << b)) raise(static_cast<int>(b));
+}
+void Ixgbe82599::write_eims(uint32_t, uint32_t old, uint32_t v) {
+  r(EIMS.at()) = old | v;  // writing 1 sets, 0 has no effect
+  for (uint32_t b = 0; b < kVectors; ++b)  // causes that were pending while masked fire now (EITR permitting)
+    if ((v & ~old) & (1u << b)) try_fire(b);
+}
+void Ixgbe82599::write_eimc(uint32_t, uint32_t, uint32_t v) { r(EIMS.at()) &= ~v; }
+
+// ---------------------------------------------------------------------------------------------------------
+// MMIO
+uint32_t Ixgbe82599::read32(uint32_t offset) {
+  if (removed_) return 0xFFFFFFFFu;  // nobody answers: the root complex completes the read with all-ones
+  if (offset % 4 != 0 || offset >= kBarSize) {
+    report("mmio.bad-offset", "read at " + hex(offset));
+    return 0;
+  }
+  offset = canonical(offset);
+  if (in_reset_quiet() && offset != CTRL.at())
+    report("mmio.access-during-reset", "read " + hex(offset) + " within 1 ms of CTRL.RST (§8.2.3.1.1)");
+  const int16_t idx = def_of_[offset / 4];
+  if (idx < 0) {
+    report("mmio.unknown-register", "read " + hex(offset));
+    return 0;
+  }
+  const RegDef& d = kMap[idx];
+  uint32_t& cell = r(offset);
+  const Behaviour* b = behaviour_of()[static_cast<size_t>(idx)];
+  const uint32_t v = b && b->read ? (this->*b->read)(static_cast<uint32_t>(d.index_of(offset)), cell) : cell;
+  switch (d.access) {
+    case Access::kRC:
+      if (is_counter_low(d)) break;
+      cell = 0;
+      if (is(d, GORCH)) r(GORCL.at()) = 0;
+      if (is(d, GOTCH)) r(GOTCL.at()) = 0;
+      if (is(d, TORH)) r(TORL.at()) = 0;
+      break;
+    case Access::kWO:
+      return 0;
+    case Access::kRW1C:  // EICR also clears on read while GPIE.OCD = 0
+      clear_causes(cell);
+      cell = 0;
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
+void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
+  if (removed_) return;
+  if (offset % 4 != 0 || offset >= kBarSize) {
+    report("mmio.bad-offset", "write " + hex(value) + " at " + hex(offset));
+    return;
+  }
+  offset = canonical(offset);
+  if (in_reset_quiet())
+    report("mmio.access-during-reset", "write " + hex(offset) + " within 1 ms of CTRL.RST (§8.2.3.1.1)");
+  const int16_t idx = def_of_[offset / 4];
+  if (idx < 0) {
+    report("mmio.unknown-register", "write " + hex(value) + " at " + hex(offset));
+    return;
+  }
+  const RegDef& d = kMap[idx];
+  const Behaviour* b = behaviour_of()[static_cast<size_t>(idx)];
+  if (!is(d, RDT) && !is(d, TDT)) ++reg_epoch_;  // the doorbells change no view (tails are read per frame)
+  uint32_t& cell = r(offset);
+  if (config_.strict) [[unlikely]] strict_check(d, offset, cell, value);
+  const uint32_t old = cell;
+  switch (d.access) {
+    case Access::kRO:
+    case Access::kRC:
+      report("mmio.write-read-only", "write " + hex(value) + " to " + std::string(d.name));
+      return;
+    case Access::kWO: break;                        // nothing stored
+    case Access::kRW1C: cell &= ~value; break;      // ones clear
+    case Access::kRW: cell = value; break;
+  }
+  if (b && b->write) (this->*b->write)(static_cast<uint32_t>(d.index_of(offset)), old, value);
+}
+
+void Ixgbe82599::strict_check(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
+  if (d.access == Access::kRO || d.access == Access::kRC) return;  // reported as writes to read-only anyway
+  const Params& p = world_.params();
+  const StrictView view{regs_.data(), world_.now() >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns)};
+  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view, [this](const Rule& rule, std::string detail) {
+    diag_.report(std::string(rule.id), std::move(detail), world_.now(), std::string(rule.section));
+  });
+}
+
+uint32_t Ixgbe82599::tx_unprocessed(uint32_t q) const {
+  const uint32_t n = r(TDLEN.at(q)) / 16, tail = r(TDT.at(q)), head = txq_[q].head;
+  return n == 0 || tail >= n || head >= n ? 0 : (tail + n - head) % n;
+}
+
+}  // namespace sim
