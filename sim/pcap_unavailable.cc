@@ -1,6 +1,8 @@
 // PcapWriter for the statically linked guest binaries (ci/qemu): Debian's static libpcap needs static
 // libsystemd and libdbus, which the distribution does not ship, so these builds have no capture. A user who
-// asks for one gets this error; every dynamically linked tool has the real writer (pcap_tap.cc).
+// asks for one gets this error; every dynamically linked tool has the real writer (pcap_tap.cc). The flag
+// parser's fuzz target (fuzz/cli_fuzz.cc) links this one too: it never opens a port, so never gets here, and
+// needs no libpcap at run time.
 #include "driver/error.h"
 #include "sim/pcap_tap.h"
 
