@@ -163,6 +163,7 @@ uint32_t Ixgbe82599::read32(uint32_t offset) {
   const RegDef& d = kMap[idx];
   uint32_t& cell = r(offset);
   const uint32_t v = read_special(d, offset, cell);
+  strict_.after_read(d, static_cast<uint32_t>(d.index_of(offset)), v);  // what software saw (sim/strict.h)
   switch (d.access) {
     case Access::kRC:
       if (is_counter_low(d)) break;
@@ -220,7 +221,7 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
   const RegDef& d = kMap[idx];
   if (!is(d, RDT) && !is(d, TDT)) ++reg_epoch_;  // the doorbells change no view (tails are read per frame)
   uint32_t& cell = r(offset);
-  if (config_.strict) [[unlikely]] strict_check(d, offset, cell, value);
+  strict_check(d, offset, cell, value);  // every mode: outside strict mode only the `always` rules report
   switch (d.access) {
     case Access::kRO:
     case Access::kRC:
@@ -252,7 +253,6 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
   // The doorbells first: they are most of the writes under traffic.
   if (is(d, RDT)) {
     const uint32_t q = static_cast<uint32_t>(d.index_of(offset));
-    if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
     if (functional_) return drain_rx();  // frames waiting in the packet buffer go at once
     // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
     world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(q, rxq_[q].gen));
@@ -264,7 +264,6 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
       counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
       orphan_tail_[q] = v;
     }
-    if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
     if (functional_) return tx_process(q);  // every handed-over frame goes at once
     schedule_kick(q, ceil_ns(pcie_.doorbell(now_ps())));
     return;
@@ -289,8 +288,6 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
     }
     return;
   }
-  if (is(d, FCTRL) && old != v && (r(RXCTRL.at()) & rxctrl::kRxEnable.mask()))
-    report("fctrl.changed-while-rx-enabled", "FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1)");
   const int64_t q = d.index_of(offset);
   if (is(d, RXDCTL) || is(d, TXDCTL)) {
     const bool rx = is(d, RXDCTL);
@@ -310,12 +307,11 @@ void Ixgbe82599::write_special(const RegDef& d, uint32_t offset, uint32_t old, u
 }
 
 void Ixgbe82599::strict_check(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
-  if (d.access == Access::kRO || d.access == Access::kRC) return;  // reported as writes to read-only anyway
   const Params& p = world_.params();
-  const StrictView view{regs_.data(), world_.now() >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns)};
-  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view, [this](const Rule& rule, std::string detail) {
-    diag_.report(std::string(rule.id), std::move(detail), world_.now(), std::string(rule.section));
-  });
+  const uint64_t now = world_.now();
+  const StrictView view{regs_.data(), now >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns), config_.strict, now,
+                        &diag_};
+  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view);
 }
 
 uint32_t Ixgbe82599::tx_unprocessed(uint32_t q) const {
@@ -622,8 +618,8 @@ void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
   const uint32_t len = static_cast<uint32_t>(frame.size());
   ++r(TPR.at());
   add64(TORL.at(), len + world_.params().fcs_bytes);
-  if (!(r(RXCTRL.at()) & rxctrl::kRxEnable.mask())) {
-    ++counters_.rx_disabled;
+  if (!(r(RXCTRL.at()) & rxctrl::kRxEnable.mask()) || (r(SECRXCTRL.at()) & secrxctrl::kRxDisable.mask())) {
+    ++counters_.rx_disabled;  // receive off, or its data path halted (§4.6.7: SECRXCTRL.RX_DIS)
     return;
   }
   const uint32_t hl = r(HLREG0.at());
@@ -757,8 +753,6 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   }
   // CRC stays in the buffer unless both strip bits are set (§8.2.3.8.8: they must agree).
   const bool strip_hl = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
-  const bool strip_rd = r(RDRXCTL.at()) & rdrxctl::kCrcStrip.mask();
-  if (strip_hl != strip_rd) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
   uint32_t total = static_cast<uint32_t>(frame.size());
   const uint32_t need = (total + (strip_hl ? 0 : 4) + bsize - 1) / bsize;
   Queue& g = rxq_[q];
