@@ -270,6 +270,10 @@ void AdvDevice::shutdown() {
     stop_dma();
     for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.clear_bits(layout_.rxdctl, q, layout_.queue_enable);
     for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.clear_bits(layout_.txdctl, q, layout_.queue_enable);
+    // 82599 §4.6.7.1 (and the 82576's equivalent): the device clears ENABLE only once its accesses to the
+    // queue's memory are done; poll it before the buffers go back to their pools (bounded, as in recovery).
+    for (uint16_t q = 0; q < rx_.size(); ++q) mmio_.poll(layout_.rxdctl, q, layout_.queue_enable, 0, 10'000);
+    for (uint16_t q = 0; q < tx_.size(); ++q) mmio_.poll(layout_.txdctl, q, layout_.queue_enable, 0, 10'000);
   } catch (const std::exception& e) {
     log(LogLevel::kWarn, "%s: shutdown: %s", backend_.name().c_str(), e.what());
   }

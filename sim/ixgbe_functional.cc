@@ -112,8 +112,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
   const uint32_t n = g.view_n, bsize = g.view_bsize, tail = r(RDT.at(q));
   const uint32_t total = static_cast<uint32_t>(frame.size()) + (g.view_strip ? 0 : 4);
   const uint32_t need = (total + bsize - 1) / bsize;
-  // CRC stays in the buffer unless both strip bits are set (§8.2.3.8.8: they must agree).
-  if (g.view_strip_mismatch) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
+  // CRC stays in the buffer unless both strip bits are set (§4.6.7: they must agree; strict mode checks it).
   if ((tail >= g.head ? tail - g.head : tail + n - g.head) < need) return Deliver::kNoDescriptor;
   auto* ring = reinterpret_cast<nic::AdvRxDesc*>(g.host_ring);
   if (!ring) {

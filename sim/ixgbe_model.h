@@ -11,7 +11,8 @@
 //   tx: descriptors, wire ..... tx_process()                                (§7.2)
 //   statistics ................ count_rx()/count_tx()                       (§8.2.3.23)
 //   strict mode (datasheet rules for software) ... the rule table and checker in sim/strict.h; the model
-//                               calls it from write32() when IxgbeConfig::strict is set
+//                               calls it from write32() and read32() in every mode (IxgbeConfig::strict
+//                               selects all rules, otherwise only the `always` ones report)
 //   fault injection ........... fault_*() below; each is a flag or one call, checked at the edge of the
 //                               engine it affects (link_up(), tx_process(), drain_rx(), read32/write32)
 //
@@ -252,10 +253,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t& r(uint32_t offset) { return regs_[offset / 4]; }
   uint32_t r(uint32_t offset) const { return regs_[offset / 4]; }
   uint32_t canonical(uint32_t offset) const;
-  void report(const char* rule, const std::string& detail) {
-    const Rule* r = find_rule(rule);
-    diag_.report(rule, detail, world_.now(), r ? std::string(r->section) : std::string());
-  }
+  // Every id is checked against sim/strict.h's tables at compile time (RuleId).
+  void report(RuleId rule, const std::string& detail) { sim::report(diag_, rule.rule(), detail, world_.now()); }
   void strict_check(const nic::reg::RegDef& d, uint32_t offset, uint32_t old, uint32_t v);
   uint32_t tx_unprocessed(uint32_t q) const;  // descriptors between the engine's head and TDT
   // A ring's base address. Rings are 128-byte aligned (§8.2.3.8.1, §8.2.3.9.5): the device does not use bits
@@ -300,7 +299,6 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void write_tdt(uint32_t, uint32_t, uint32_t);
   void write_ctrl(uint32_t, uint32_t, uint32_t);
   void write_autoc(uint32_t, uint32_t, uint32_t);
-  void write_fctrl(uint32_t, uint32_t, uint32_t);
   void write_rxctrl(uint32_t, uint32_t, uint32_t);
   void write_queue_enable(Ring ring, uint32_t q, uint32_t old, uint32_t v);
   void write_rxdctl(uint32_t, uint32_t, uint32_t);

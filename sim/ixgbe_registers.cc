@@ -91,7 +91,6 @@ const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
     {&LINKS, &Ixgbe82599::read_links, nullptr},
     {&AUTOC, nullptr, &Ixgbe82599::write_autoc},
     {&RDRXCTL, &Ixgbe82599::read_rdrxctl, nullptr},
-    {&FCTRL, nullptr, &Ixgbe82599::write_fctrl},
     {&RXCTRL, nullptr, &Ixgbe82599::write_rxctrl},
     {&RXDCTL, &Ixgbe82599::read_rxdctl, &Ixgbe82599::write_rxdctl},
     {&TXDCTL, &Ixgbe82599::read_txdctl, &Ixgbe82599::write_txdctl},
@@ -145,8 +144,7 @@ uint32_t Ixgbe82599::read_txdctl(uint32_t q, uint32_t v) const {
   return world_.now() >= txq_[q].enable_at ? v | txdctl::kEnable.mask() : v & ~txdctl::kEnable.mask();
 }
 
-void Ixgbe82599::write_rdt(uint32_t q, uint32_t, uint32_t v) {
-  if (v >= r(RDLEN.at(q)) / 16) report("rdt.out-of-range", "RDT[" + std::to_string(q) + "] = " + std::to_string(v));
+void Ixgbe82599::write_rdt(uint32_t q, uint32_t, uint32_t) {
   if (functional_) return drain_rx();  // frames waiting in the packet buffer go at once
   // The doorbell reaches the device one PCIe latency later; then it may fetch the new descriptors.
   world_.schedule(ceil_ns(pcie_.doorbell(now_ps())), this, kRxDoorbell, arg(q, rxq_[q].gen));
@@ -156,7 +154,6 @@ void Ixgbe82599::write_tdt(uint32_t q, uint32_t, uint32_t v) {
     counters_.tx_lost_reset += (v % orphan_n_[q] + orphan_n_[q] - orphan_tail_[q] % orphan_n_[q]) % orphan_n_[q];
     orphan_tail_[q] = v;
   }
-  if (v >= r(TDLEN.at(q)) / 16) report("tdt.out-of-range", "TDT[" + std::to_string(q) + "] = " + std::to_string(v));
   if (functional_) return tx_process(q);  // every handed-over frame goes at once
   schedule_kick(q, ceil_ns(pcie_.doorbell(now_ps())));
 }
@@ -175,10 +172,6 @@ void Ixgbe82599::write_autoc(uint32_t, uint32_t, uint32_t v) {
   const uint64_t now = world_.now();
   link_up_at_ = forced_link() ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
   phy_changed();
-}
-void Ixgbe82599::write_fctrl(uint32_t, uint32_t old, uint32_t v) {
-  if (old != v && (r(RXCTRL.at()) & rxctrl::kRxEnable.mask()))
-    report("fctrl.changed-while-rx-enabled", "FCTRL may only change while RXCTRL.RXEN = 0 (§8.2.3.7.1)");
 }
 void Ixgbe82599::write_rxctrl(uint32_t, uint32_t, uint32_t v) {
   if (v & rxctrl::kRxEnable.mask()) drain_rx();
@@ -234,7 +227,9 @@ uint32_t Ixgbe82599::read32(uint32_t offset) {
   const RegDef& d = kMap[idx];
   uint32_t& cell = r(offset);
   const Behaviour* b = behaviour_of()[static_cast<size_t>(idx)];
-  const uint32_t v = b && b->read ? (this->*b->read)(static_cast<uint32_t>(d.index_of(offset)), cell) : cell;
+  const uint32_t index = static_cast<uint32_t>(d.index_of(offset));
+  const uint32_t v = b && b->read ? (this->*b->read)(index, cell) : cell;
+  strict_.after_read(d, index, v);  // what software saw (sim/strict.h)
   switch (d.access) {
     case Access::kRC:
       if (is_counter_low(d)) break;
@@ -273,7 +268,7 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
   const Behaviour* b = behaviour_of()[static_cast<size_t>(idx)];
   if (!is(d, RDT) && !is(d, TDT)) ++reg_epoch_;  // the doorbells change no view (tails are read per frame)
   uint32_t& cell = r(offset);
-  if (config_.strict) [[unlikely]] strict_check(d, offset, cell, value);
+  strict_check(d, offset, cell, value);  // every mode: outside strict mode only the `always` rules report
   const uint32_t old = cell;
   switch (d.access) {
     case Access::kRO:
@@ -288,12 +283,11 @@ void Ixgbe82599::write32(uint32_t offset, uint32_t value) {
 }
 
 void Ixgbe82599::strict_check(const RegDef& d, uint32_t offset, uint32_t old, uint32_t v) {
-  if (d.access == Access::kRO || d.access == Access::kRC) return;  // reported as writes to read-only anyway
   const Params& p = world_.params();
-  const StrictView view{regs_.data(), world_.now() >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns)};
-  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view, [this](const Rule& rule, std::string detail) {
-    diag_.report(std::string(rule.id), std::move(detail), world_.now(), std::string(rule.section));
-  });
+  const uint64_t now = world_.now();
+  const StrictView view{regs_.data(), now >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns), config_.strict, now,
+                        &diag_};
+  strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view);
 }
 
 uint32_t Ixgbe82599::tx_unprocessed(uint32_t q) const {

@@ -36,8 +36,8 @@ void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
   const uint32_t len = static_cast<uint32_t>(frame.size());
   ++r(TPR.at());
   add64(TORL.at(), len + world_.params().fcs_bytes);
-  if (!(r(RXCTRL.at()) & rxctrl::kRxEnable.mask())) {
-    ++counters_.rx_disabled;
+  if (!(r(RXCTRL.at()) & rxctrl::kRxEnable.mask()) || (r(SECRXCTRL.at()) & secrxctrl::kRxDisable.mask())) {
+    ++counters_.rx_disabled;  // receive off, or its data path halted (§4.6.7: SECRXCTRL.RX_DIS)
     return;
   }
   const uint32_t hl = r(HLREG0.at());
@@ -171,8 +171,6 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   }
   // CRC stays in the buffer unless both strip bits are set (§8.2.3.8.8: they must agree).
   const bool strip_hl = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
-  const bool strip_rd = r(RDRXCTL.at()) & rdrxctl::kCrcStrip.mask();
-  if (strip_hl != strip_rd) report("rdrxctl.crcstrip-mismatch", "HLREG0.RXCRCSTRP != RDRXCTL.CRCSTRIP");
   uint32_t total = static_cast<uint32_t>(frame.size());
   const uint32_t need = (total + (strip_hl ? 0 : 4) + bsize - 1) / bsize;
   RxQueue& g = rxq_[q];

@@ -42,8 +42,8 @@ struct Params {
   uint64_t pcie_latency_ns = 500;          // one way, device <-> host memory [facts: simulators assume ~500 ns].
                                            // A read costs two of these; a doorbell (MMIO write) one.
 
-  // --- Descriptor engines [DS §7.1.3.3, §7.2.3.4, §8.2.3.9.11].
-  uint32_t tx_desc_cache = 40;  // on-chip tx descriptors per queue [facts: "WTHRESH + PTHRESH <= 40 on-chip"]
+  // --- Descriptor engines [DS §7.1.3.3, §7.2.3.4, §8.2.3.9.10 (TXDCTL)].
+  uint32_t tx_desc_cache = 40;  // on-chip tx descriptors per queue [DS §8.2.3.9.10: PTHRESH + WTHRESH <= 40]
   uint32_t rx_desc_cache = 32;  // on-chip rx descriptors per queue (modelled; Linux ixgbe keeps rx thresholds
                                 // at 0 on the 82599, so only on-demand fetching is exercised by the driver)
   // A partial write-back batch (fewer than WTHRESH descriptors done) is written after this long. The hardware

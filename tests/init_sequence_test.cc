@@ -54,8 +54,10 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
     EXPECT_CALL(mock_, read32(RDRXCTL.at())).RetiresOnSaturation();
     // §4.6.4 link setup: AN restart
     EXPECT_CALL(mock_, write32(AUTOC.at(), testing::Truly([](uint32_t v) { return (v & autoc::kAnRestart.mask()) != 0; }))).RetiresOnSaturation();
-    // §4.6.7 rx: RXEN off first, CRC strip, per-queue setup, no-snoop disable, DCA bit 12 cleared
+    // §4.6.7 rx: RXEN off first, FCRTH[0] set (§4.6.3.2), CRC strip, per-queue setup, no-snoop disable, DCA
+    // bit 12 cleared
     EXPECT_CALL(mock_, write32(RXCTRL.at(), 0)).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(FCRTH.at(0), 512 * 1024 - 0x6000)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(RDRXCTL.at(), testing::Truly([](uint32_t v) {
                                  return (v & rdrxctl::kCrcStrip.mask()) && rdrxctl::kRscFirstSize.get(v) == 0 &&
                                         (v & rdrxctl::kRscAckC.mask()) && (v & rdrxctl::kFcoeWriteFix.mask());
@@ -71,8 +73,13 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
                                }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(CTRL_EXT.at(), testing::Truly([](uint32_t v) { return (v & ctrl_ext::kNoSnoopDisable.mask()) != 0; }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(DCA_RXCTRL.at(0), testing::Truly([](uint32_t v) { return (v & (1u << 12)) == 0; }))).RetiresOnSaturation();
-    // §4.6.8 tx: CRC + padding, DTXMXSZRQ 12-bit, arbiter on, thresholds, then DMATXCTL.TE
+    // §4.6.8 tx: CRC + padding; arbiter off (RTTDCS.ARBDIS) while the packet buffer, DTXMXSZRQ (12-bit) and
+    // MTQC are programmed, then on again; thresholds, then DMATXCTL.TE
+    EXPECT_CALL(mock_, write32(RTTDCS.at(), testing::Truly([](uint32_t v) { return (v & rttdcs::kArbiterDisable.mask()) != 0; }))).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(TXPBTHRESH.at(0), 0xA0u)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(DTXMXSZRQ.at(), 0xFFFu)).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(MTQC.at(), 0u)).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(RTTDCS.at(), testing::Truly([](uint32_t v) { return (v & rttdcs::kArbiterDisable.mask()) == 0; }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(TDBAL.at(0), _)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(TXDCTL.at(0), 0x00040824u)).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(DMATXCTL.at(), dmatxctl::kTxEnable.mask())).RetiresOnSaturation();
@@ -83,9 +90,13 @@ TEST_F(InitSequence, FollowsDatasheetOrder) {
     // §4.6.8.1 tx queue: enable and poll
     EXPECT_CALL(mock_, write32(TXDCTL.at(0), testing::Truly([](uint32_t v) { return (v & txdctl::kEnable.mask()) != 0; }))).RetiresOnSaturation();
     EXPECT_CALL(mock_, read32(TXDCTL.at(0))).RetiresOnSaturation();
-    // filters while RXEN = 0, then RXEN last
+    // filters while RXEN = 0, then RXEN last, inside the rx security block halt: RX_DIS, SECRX_RDY polled,
+    // RXEN, RX_DIS cleared
     EXPECT_CALL(mock_, write32(FCTRL.at(), testing::Truly([](uint32_t v) { return (v & fctrl::kUnicastPromisc.mask()) != 0; }))).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(SECRXCTRL.at(), testing::Truly([](uint32_t v) { return (v & secrxctrl::kRxDisable.mask()) != 0; }))).RetiresOnSaturation();
+    EXPECT_CALL(mock_, read32(SECRXSTAT.at())).RetiresOnSaturation();
     EXPECT_CALL(mock_, write32(RXCTRL.at(), rxctrl::kRxEnable.mask())).RetiresOnSaturation();
+    EXPECT_CALL(mock_, write32(SECRXCTRL.at(), testing::Truly([](uint32_t v) { return (v & secrxctrl::kRxDisable.mask()) == 0; }))).RetiresOnSaturation();
     // link wait
     EXPECT_CALL(mock_, read32(LINKS.at())).RetiresOnSaturation();
   }

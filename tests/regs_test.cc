@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <utility>
 #include <string>
 
 #include "driver/descriptors.h"
@@ -46,6 +47,28 @@ TEST(RegMap, NamesAreUniqueAndSectionsCited) {
     EXPECT_TRUE(names.insert(std::string(d.name)).second) << d.name;
     EXPECT_FALSE(d.section.empty()) << d.name << " cites no datasheet section";
   }
+}
+
+// Section numbers as the datasheet's table of contents gives them (§8.2.3.5 interrupts, §8.2.3.7 filters,
+// §8.2.3.8 receive, §8.2.3.9 transmit, §8.2.3.12 security, §8.2.3.3 flow control): a register cites its own
+// section, never a neighbour's.
+TEST(RegMap, SectionsFollowTheDatasheetTableOfContents) {
+  const std::pair<const RegDef*, const char*> expected[] = {
+      {&EICR, "8.2.3.5.1"},     {&EICS, "8.2.3.5.2"},      {&EIMS, "8.2.3.5.3"},      {&EIMC, "8.2.3.5.4"},
+      {&EIAC, "8.2.3.5.5"},     {&EIAM, "8.2.3.5.6"},      {&EITR, "8.2.3.5.12"},     {&IVAR, "8.2.3.5.16"},
+      {&GPIE, "8.2.3.5.18"},    {&FCTRL, "8.2.3.7.1"},     {&MCSTCTRL, "8.2.3.7.3"},  {&MTA, "8.2.3.7.7"},
+      {&RAL, "8.2.3.7.8"},      {&RAH, "8.2.3.7.9"},       {&MRQC, "8.2.3.7.12"},     {&RSSRK, "8.2.3.7.14"},
+      {&RETA, "8.2.3.7.15"},    {&RDBAL, "8.2.3.8.1"},     {&RDBAH, "8.2.3.8.2"},     {&RDLEN, "8.2.3.8.3"},
+      {&RDH, "8.2.3.8.4"},      {&RDT, "8.2.3.8.5"},       {&RXDCTL, "8.2.3.8.6"},    {&SRRCTL, "8.2.3.8.7"},
+      {&RDRXCTL, "8.2.3.8.8"},  {&RXPBSIZE, "8.2.3.8.9"},  {&RXCTRL, "8.2.3.8.10"},   {&DTXMXSZRQ, "8.2.3.9.1"},
+      {&DMATXCTL, "8.2.3.9.2"}, {&TDBAL, "8.2.3.9.5"},     {&TDBAH, "8.2.3.9.6"},     {&TDLEN, "8.2.3.9.7"},
+      {&TDH, "8.2.3.9.8"},      {&TDT, "8.2.3.9.9"},       {&TXDCTL, "8.2.3.9.10"},   {&TDWBAL, "8.2.3.9.11"},
+      {&TDWBAH, "8.2.3.9.12"},  {&TXPBSIZE, "8.2.3.9.13"}, {&MNGTXMAP, "8.2.3.9.14"}, {&MTQC, "8.2.3.9.15"},
+      {&TXPBTHRESH, "8.2.3.9.16"}, {&RTTDCS, "8.2.3.10.2"}, {&DCA_RXCTRL, "8.2.3.11.1"}, {&DCA_TXCTRL, "8.2.3.11.2"},
+      {&SECTXCTRL, "8.2.3.12.1"}, {&SECTXSTAT, "8.2.3.12.2"}, {&SECRXCTRL, "8.2.3.12.5"}, {&SECRXSTAT, "8.2.3.12.6"},
+      {&FCRTH, "8.2.3.3.4"},
+  };
+  for (const auto& [def, section] : expected) EXPECT_EQ(def->section, section) << def->name;
 }
 
 TEST(RegMap, ResetValues) {

@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 1'000'000;
+constexpr uint32_t kSecRxTimeoutUs = 40'000;  // Linux and DPDK poll SECRX_RDY for up to 40 ms
 
 const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
                           rxdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
@@ -50,7 +51,19 @@ void IxgbeDevice::bring_up() {
   // §4.6.7: FCTRL may only change while RXEN = 0, so filtering is set before the receive path starts.
   mmio_.set_bits(FCTRL, fctrl::kBroadcastAccept.mask());
   if (config_.promiscuous) mmio_.set_bits(FCTRL, fctrl::kMulticastPromisc.mask() | fctrl::kUnicastPromisc.mask());
-  mmio_.set_bits(RXCTRL, rxctrl::kRxEnable.mask());  // last step of §4.6.7
+  enable_rx(mmio_.read(RXCTRL) | rxctrl::kRxEnable.mask());  // last step of §4.6.7
+}
+
+// §4.6.7: receive is enabled only with the receive data path halted in the security block: set
+// SECRXCTRL.RX_DIS, poll SECRXSTAT.SECRX_RDY, write RXCTRL, clear RX_DIS. (Linux and DPDK do the same around
+// every RXEN write; like them, a SECRX_RDY that never comes is logged and init goes on.)
+void IxgbeDevice::enable_rx(uint32_t rxctrl) {
+  mmio_.set_bits(SECRXCTRL, secrxctrl::kRxDisable.mask());
+  if (!mmio_.poll(SECRXSTAT, 0, secrxstat::kReady.mask(), secrxstat::kReady.mask(), kSecRxTimeoutUs))
+    log(LogLevel::kWarn, "%s: rx security block not ready (SECRXSTAT.SECRX_RDY); enabling receive anyway",
+        backend_.name().c_str());
+  mmio_.write(RXCTRL, rxctrl);
+  mmio_.clear_bits(SECRXCTRL, secrxctrl::kRxDisable.mask());
 }
 
 // Before the rings give their buffers back: receive path off, interrupts off (queues are disabled next).
@@ -109,6 +122,11 @@ void IxgbeDevice::init_rx() {
   // One packet buffer of 512 KB (the reset default, written explicitly); the other seven unused.
   mmio_.write(RXPBSIZE, 0, RXPBSIZE.reset_of(0));
   for (uint32_t i = 1; i < RXPBSIZE.count; ++i) mmio_.write(RXPBSIZE, i, 0);
+  // §4.6.3.2: FCRTH[n].RTH is set whether or not flow control is used, typically to the packet buffer's size
+  // less 0x6000 bytes (flow control itself stays off: FCEN = 0). Only PB[0] is used.
+  const uint32_t pb0_bytes = pbsize::kSizeKb.get(RXPBSIZE.reset_of(0)) * 1024;
+  mmio_.write(FCRTH, 0, fcrth::kRth.make((pb0_bytes - fcrth::kBelowBufferSize) >> fcrth::kRth.shift));
+  for (uint32_t i = 1; i < FCRTH.count; ++i) mmio_.write(FCRTH, i, 0);
   // CRC stripping in both places it is configured.
   mmio_.set_bits(HLREG0, hlreg0::kRxCrcStrip.mask());
   uint32_t rdrxctl = mmio_.read(RDRXCTL) | rdrxctl::kCrcStrip.mask();
@@ -140,6 +158,9 @@ void IxgbeDevice::init_rx() {
 // §4.6.8: transmit initialization.
 void IxgbeDevice::init_tx() {
   mmio_.set_bits(HLREG0, hlreg0::kTxCrcEnable.mask() | hlreg0::kTxPadEnable.mask());
+  // §4.6.8: the transmit arbiter is disabled (RTTDCS.ARBDIS) while DTXMXSZRQ, the tx packet buffers and
+  // MTQC are programmed, and enabled again afterwards.
+  mmio_.set_bits(RTTDCS, rttdcs::kArbiterDisable.mask());
   // One 160 KB packet buffer (§4.6.11.3.4, no DCB/virtualization): TXPBSIZE[0] = 160 KB, threshold 0xA0.
   mmio_.write(TXPBSIZE, 0, TXPBSIZE.reset_of(0));
   mmio_.write(TXPBTHRESH, 0, 0xA0);
@@ -149,6 +170,7 @@ void IxgbeDevice::init_tx() {
   }
   // Required when neither DCB nor virtualization is used; the field is 12 bits.
   mmio_.write(DTXMXSZRQ, dtxmxszrq::kMaxBytesNumReq.mask());
+  mmio_.write(MTQC, 0);  // one packet buffer, no DCB, no virtualization (§4.6.11.3.4)
   mmio_.clear_bits(RTTDCS, rttdcs::kArbiterDisable.mask());
 
   for (uint16_t q = 0; q < config_.tx_queues; ++q) {
@@ -194,7 +216,8 @@ void IxgbeDevice::set_promiscuous(bool on) {
   const uint32_t bits = fctrl::kMulticastPromisc.mask() | fctrl::kUnicastPromisc.mask();
   if (on) mmio_.set_bits(FCTRL, bits);
   else mmio_.clear_bits(FCTRL, bits);
-  mmio_.write(RXCTRL, rxctrl);
+  if (rxctrl & rxctrl::kRxEnable.mask()) enable_rx(rxctrl);  // RXEN back on as §4.6.7 turns it on
+  else mmio_.write(RXCTRL, rxctrl);
 }
 
 }  // namespace nic::ixgbe

@@ -1,6 +1,7 @@
 // Intel 82599 (ixgbe) device family. Initialization follows the 82599 datasheet §4.6.3–§4.6.8 one step
-// per function, with the reserved-bit corrections found after ixy (docs/82599-facts.md). Queues, rings
-// and the hot path are shared with the other advanced-descriptor families (driver/adv_device.h).
+// per function, with the reserved bits set as the register descriptions require (§8.2.3.8.8, §8.2.3.9.1,
+// §8.2.3.11.1). Queues, rings and the hot path are shared with the other advanced-descriptor families
+// (driver/adv_device.h).
 #pragma once
 
 #include "driver/adv_device.h"
@@ -29,6 +30,7 @@ class IxgbeDevice final : public AdvDevice {
   void reset_stats();          // §4.6.5
   void init_rx();              // §4.6.7
   void init_tx();              // §4.6.8
+  void enable_rx(uint32_t rxctrl);  // §4.6.7: RXCTRL written with the rx security block halted
   void stop_dma() override;
   IrqRegs setup_msix(const InterruptConfig& config) override;  // msix.cc
 };

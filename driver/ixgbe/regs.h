@@ -1,7 +1,7 @@
 // Intel 82599 10 GbE controller: register map.
 //
 // Offsets, fields and reset values from the 82599 datasheet (rev. 3.3); section numbers are given per
-// register. The driver reads offsets and fields from here, the simulator its reset values and access rules,
+// register, as the datasheet's table of contents numbers them (tests/regs_test.cc pins them). The driver reads offsets and fields from here, the simulator its reset values and access rules,
 // the strict-mode checker its reserved bits. One register, one place.
 //
 // Reset values: where the datasheet text is quoted publicly (TinyNF's comments quote §8.2.3 "Init val"s)
@@ -55,14 +55,14 @@ inline constexpr Field kAutoReadDone = bit(9);  // ARD
 // ---------------------------------------------------------------------------------------------------------
 // Interrupts (§8.2.3.5)
 inline constexpr RegDef EICR{.name = "EICR", .base = 0x00800, .access = Access::kRW1C, .section = "8.2.3.5.1"};
-inline constexpr RegDef EICS{.name = "EICS", .base = 0x00808, .access = Access::kWO, .section = "8.2.3.5.3"};
-inline constexpr RegDef EIAC{.name = "EIAC", .base = 0x00810, .section = "8.2.3.5.6"};
+inline constexpr RegDef EICS{.name = "EICS", .base = 0x00808, .access = Access::kWO, .section = "8.2.3.5.2"};
+inline constexpr RegDef EIAC{.name = "EIAC", .base = 0x00810, .section = "8.2.3.5.5"};
 inline constexpr RegDef EITR{.name = "EITR", .base = 0x00820, .count = 24, .section = "8.2.3.5.12"};
-inline constexpr RegDef EIMS{.name = "EIMS", .base = 0x00880, .section = "8.2.3.5.4"};
-inline constexpr RegDef EIMC{.name = "EIMC", .base = 0x00888, .access = Access::kWO, .section = "8.2.3.5.5"};
-inline constexpr RegDef EIAM{.name = "EIAM", .base = 0x00890, .section = "8.2.3.5.7"};
-inline constexpr RegDef GPIE{.name = "GPIE", .base = 0x00898, .section = "8.2.3.5.11"};
-inline constexpr RegDef IVAR{.name = "IVAR", .base = 0x00900, .count = 64, .section = "8.2.3.5.15"};
+inline constexpr RegDef EIMS{.name = "EIMS", .base = 0x00880, .section = "8.2.3.5.3"};
+inline constexpr RegDef EIMC{.name = "EIMC", .base = 0x00888, .access = Access::kWO, .section = "8.2.3.5.4"};
+inline constexpr RegDef EIAM{.name = "EIAM", .base = 0x00890, .section = "8.2.3.5.6"};
+inline constexpr RegDef GPIE{.name = "GPIE", .base = 0x00898, .section = "8.2.3.5.18"};
+inline constexpr RegDef IVAR{.name = "IVAR", .base = 0x00900, .count = 64, .section = "8.2.3.5.16"};
 namespace eicr {
 inline constexpr Field kRxTxQueues = Field{0, 16};  // RTxQ
 inline constexpr Field kLinkStatusChange = bit(20);  // LSC
@@ -143,6 +143,15 @@ inline constexpr Field kRxEnable = bit(0);
 inline constexpr RegDef RXPBSIZE{.name = "RXPBSIZE", .base = 0x03C00, .count = 8, .reset = 0x00080000,
                                  .section = "8.2.3.8.9"};
 
+// Flow control receive threshold high (§8.2.3.3.4). §4.6.3.2: RTH must be set whether or not flow control is
+// used, typically to the packet buffer's size less 0x6000 bytes; FCEN stays 0 without flow control.
+inline constexpr RegDef FCRTH{.name = "FCRTH", .base = 0x03260, .count = 8, .section = "8.2.3.3.4"};
+namespace fcrth {
+inline constexpr Field kRth = Field{5, 14};  // RTH, bytes in 32-byte units (bits 18:5 of the byte count)
+inline constexpr Field kFcEnable = bit(31);  // FCEN
+inline constexpr uint32_t kBelowBufferSize = 0x6000;  // §4.6.3.2: RTH = RXPBSIZE[n] - 0x6000 bytes
+}  // namespace fcrth
+
 // ---------------------------------------------------------------------------------------------------------
 // MAC (§8.2.3.22)
 // Init vals: TXCRCEN 1, RXCRCSTRP 1, TXPADEN 1, RXLNGTHERREN 1, the rest 0.
@@ -187,7 +196,7 @@ inline constexpr RegDef RTTDCS{.name = "RTTDCS", .base = 0x04900, .section = "8.
 namespace rttdcs {
 inline constexpr Field kArbiterDisable = bit(6);
 }
-inline constexpr RegDef DMATXCTL{.name = "DMATXCTL", .base = 0x04A80, .section = "8.2.3.9.10"};
+inline constexpr RegDef DMATXCTL{.name = "DMATXCTL", .base = 0x04A80, .section = "8.2.3.9.2"};
 namespace dmatxctl {
 inline constexpr Field kTxEnable = bit(0);
 }
@@ -199,9 +208,9 @@ inline constexpr RegDef DCA_TXCTRL{.name = "DCA_TXCTRL", .base = 0x0600C, .count
                                    .section = "8.2.3.11.2"};
 inline constexpr RegDef TDH{.name = "TDH", .base = 0x06010, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.8"};
 inline constexpr RegDef TDT{.name = "TDT", .base = 0x06018, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.9"};
-inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x06028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.11"};
-inline constexpr RegDef TDWBAL{.name = "TDWBAL", .base = 0x06038, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.12"};
-inline constexpr RegDef TDWBAH{.name = "TDWBAH", .base = 0x0603C, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.13"};
+inline constexpr RegDef TXDCTL{.name = "TXDCTL", .base = 0x06028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.10"};
+inline constexpr RegDef TDWBAL{.name = "TDWBAL", .base = 0x06038, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.11"};
+inline constexpr RegDef TDWBAH{.name = "TDWBAH", .base = 0x0603C, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.9.12"};
 namespace txdctl {
 inline constexpr Field kPrefetchThresh = Field{0, 7};   // PTHRESH
 inline constexpr Field kHostThresh = Field{8, 7};       // HTHRESH
@@ -214,6 +223,11 @@ inline constexpr RegDef DTXMXSZRQ{.name = "DTXMXSZRQ", .base = 0x08100, .section
 namespace dtxmxszrq {
 inline constexpr Field kMaxBytesNumReq = Field{0, 12};  // 12 bits (ixy.rs correction: 0xFFF, not 0xFFFF)
 }
+// Multiple transmit queues command (§8.2.3.9.15) and the manageability TC map (§8.2.3.9.14): §4.6.8 programs
+// them, with DTXMXSZRQ and the tx packet buffers, while RTTDCS.ARBDIS is set. Without DCB or virtualization
+// (§4.6.11.3.4) MTQC is 0 (RT_Ena = VT_Ena = 0, NUM_TC_OR_Q = 00b), its reset value.
+inline constexpr RegDef MTQC{.name = "MTQC", .base = 0x08120, .section = "8.2.3.9.15"};
+inline constexpr RegDef MNGTXMAP{.name = "MNGTXMAP", .base = 0x0CD10, .section = "8.2.3.9.14"};
 // Init val 0xA0 KB (160 KB) in SIZE (19:10).
 inline constexpr RegDef TXPBSIZE{.name = "TXPBSIZE", .base = 0x0CC00, .count = 8, .reset = 0x00028000,
                                  .reset_rest = 0, .section = "8.2.3.9.13"};
@@ -225,6 +239,31 @@ inline constexpr Field kSizeKb = Field{10, 10};  // RXPBSIZE/TXPBSIZE SIZE, in K
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Security (§8.2.3.12). §4.6.7 enables receive (RXCTRL.RXEN) with the rx security block halted: RX_DIS set,
+// SECRX_RDY polled until set, RXEN set, RX_DIS cleared (Linux and DPDK do the same around every RXEN write).
+// The model's security blocks hold no data, so their ready bits read 1 (reset values "modelled").
+inline constexpr RegDef SECTXCTRL{.name = "SECTXCTRL", .base = 0x08800, .section = "8.2.3.12.1"};
+inline constexpr RegDef SECTXSTAT{.name = "SECTXSTAT", .base = 0x08804, .access = Access::kRO, .reset = 0x00000001,
+                                  .section = "8.2.3.12.2"};
+inline constexpr RegDef SECRXCTRL{.name = "SECRXCTRL", .base = 0x08D00, .section = "8.2.3.12.5"};
+inline constexpr RegDef SECRXSTAT{.name = "SECRXSTAT", .base = 0x08D04, .access = Access::kRO, .reset = 0x00000001,
+                                  .section = "8.2.3.12.6"};
+namespace sectxctrl {
+inline constexpr Field kSecTxDisable = bit(0);  // SECTX_DIS
+inline constexpr Field kTxDisable = bit(1);     // TX_DIS: halt the transmit data path
+}  // namespace sectxctrl
+namespace sectxstat {
+inline constexpr Field kReady = bit(0);  // SECTX_RDY
+}
+namespace secrxctrl {
+inline constexpr Field kSecRxDisable = bit(0);  // SECRX_DIS
+inline constexpr Field kRxDisable = bit(1);     // RX_DIS: halt the receive data path
+}  // namespace secrxctrl
+namespace secrxstat {
+inline constexpr Field kReady = bit(0);  // SECRX_RDY: the receive data path is empty (set by hardware)
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Receive filtering (§8.2.3.7)
 inline constexpr RegDef FCTRL{.name = "FCTRL", .base = 0x05080, .section = "8.2.3.7.1"};
 namespace fctrl {
@@ -233,10 +272,10 @@ inline constexpr Field kMulticastPromisc = bit(8);  // MPE
 inline constexpr Field kUnicastPromisc = bit(9);    // UPE
 inline constexpr Field kBroadcastAccept = bit(10);  // BAM
 }  // namespace fctrl
-inline constexpr RegDef MCSTCTRL{.name = "MCSTCTRL", .base = 0x05090, .section = "8.2.3.7.2"};
+inline constexpr RegDef MCSTCTRL{.name = "MCSTCTRL", .base = 0x05090, .section = "8.2.3.7.3"};
 inline constexpr RegDef MTA{.name = "MTA", .base = 0x05200, .count = 128, .section = "8.2.3.7.7"};
-inline constexpr RegDef RAL{.name = "RAL", .base = 0x05400, .count = 16, .stride = 8, .section = "8.2.3.7.9"};
-inline constexpr RegDef RAH{.name = "RAH", .base = 0x05404, .count = 16, .stride = 8, .section = "8.2.3.7.10"};
+inline constexpr RegDef RAL{.name = "RAL", .base = 0x05400, .count = 16, .stride = 8, .section = "8.2.3.7.8"};
+inline constexpr RegDef RAH{.name = "RAH", .base = 0x05404, .count = 16, .stride = 8, .section = "8.2.3.7.9"};
 namespace rah {
 inline constexpr Field kAddrHigh = Field{0, 16};
 inline constexpr Field kAddressValid = bit(31);  // AV
@@ -290,9 +329,10 @@ inline constexpr RegDef kMap[] = {
     CTRL, STATUS, CTRL_EXT, EEC,
     EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
     RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
-    RDRXCTL, RXCTRL, RXPBSIZE,
+    RDRXCTL, RXCTRL, RXPBSIZE, FCRTH,
     HLREG0, MAXFRS, AUTOC, LINKS,
     RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE, TXPBTHRESH,
+    MTQC, MNGTXMAP, SECTXCTRL, SECTXSTAT, SECRXCTRL, SECRXSTAT,
     FCTRL, MCSTCTRL, MTA, RAL, RAH, MRQC, RETA, RSSRK,
     CRCERRS, ILLERRC, ERRBC, MPC, RLEC, PRC64, GPRC, BPRC, MPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, RFC, RUC,
     ROC, TORL, TORH, TPR, TPT, MPTC, BPTC, QPTC,
@@ -309,6 +349,7 @@ static_assert(autoc::kLinkModeSelect.mask() == 0xE000 && autoc::kPmaPmd10G.mask(
 static_assert(links::kSpeed.mask() == 0x30000000 && links::kLinkUp.mask() == 0x40000000);
 static_assert(rdrxctl::kRscFirstSize.mask() == 0x003E0000);
 static_assert(dtxmxszrq::kMaxBytesNumReq.mask() == 0xFFF);
+static_assert(fcrth::kRth.mask() == 0x0007FFE0 && secrxctrl::kRxDisable.mask() == 0x2 && secrxstat::kReady.mask() == 0x1);
 static_assert(mrqc::kTcpIpv4.mask() == 0x10000 && mrqc::kIpv4.mask() == 0x20000 && mrqc::kUdpIpv4.mask() == 0x400000);
 static_assert(eec::kAutoReadDone.mask() == 0x200 && rdrxctl::kDmaInitDone.mask() == 0x8);
 static_assert(fctrl::kMulticastPromisc.mask() == 0x100 && fctrl::kUnicastPromisc.mask() == 0x200 &&

@@ -491,10 +491,13 @@ class Progress {
 };
 
 // Diagnostics the injected faults cause by design: refused DMA, and tail writes the driver makes to a device
-// that reset itself (or vanished) before its watchdog noticed (the rings it writes to are gone).
+// that reset itself (or vanished) before its watchdog noticed (the rings it writes to are gone, and so are the
+// queue enables those tails would need).
 bool expected_diag(const Soak& s, const std::string& rule) {
   if (rule == "dma.iommu-fault") return true;
-  return (rule == "tdt.out-of-range" || rule == "rdt.out-of-range") && s.injected[kReset] > 0;
+  return (rule == "tdt.out-of-range" || rule == "rdt.out-of-range" || rule == "init.tdt-before-txq-enabled" ||
+          rule == "init.rdt-before-rxq-enabled") &&
+         s.injected[kReset] > 0;
 }
 
 // The faults whose effects (from start until settled) overlap [from_ns, to_ns].
