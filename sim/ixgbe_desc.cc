@@ -5,6 +5,7 @@
 #include <string>
 
 #include "driver/descriptors.h"
+#include "sim/ixgbe_datapath.h"
 
 namespace sim {
 
@@ -106,11 +107,11 @@ void Ixgbe82599::apply_host_writes() {
     if (w.rx) {
       const uint32_t total = static_cast<uint32_t>(w.frame.size());
       for (uint32_t i = 0, off = 0; i < w.ndesc; ++i) {
-        const uint32_t chunk = std::min(w.bsize, total - off);
+        const uint32_t chunk = dp::rx_chunk(total, w.bsize, i);
         const uint64_t desc = w.ring_base + static_cast<uint64_t>((w.first + i) % w.ring_n) * 16;
         const uint64_t lower = 0;  // pkt_info, RSS hash: not modelled
         const uint32_t len_vlan = chunk;
-        const uint32_t status = nic::rxd::kStatusDD | (i + 1 == w.ndesc ? nic::rxd::kStatusEOP : 0);
+        const uint32_t status = dp::rx_status(i, w.ndesc);
         auto* st = reinterpret_cast<uint32_t*>(iommu_.translate(desc + 8, 4));
         if (!iommu_.write(w.bufs[i], w.frame.data() + off, chunk) || !st || !iommu_.write(desc, &lower, 8) ||
             !iommu_.write(desc + 12, &len_vlan, 4)) {

@@ -8,7 +8,7 @@
 
 #include "driver/descriptors.h"
 #include "driver/ixgbe/regs.h"
-#include "sim/crc32.h"
+#include "sim/ixgbe_datapath.h"
 #include "sim/ixgbe_model.h"
 
 namespace sim {
@@ -19,12 +19,12 @@ namespace {
 
 // An rx descriptor's write-back (§7.1.6.2) for `len` bytes of data already in its buffer: DD (and EOP on a
 // frame's last descriptor) land last, as a release store. Packet type and RSS hash are not modelled.
-inline void write_back(nic::AdvRxDesc& d, uint32_t len, bool eop) {
+inline void write_back(nic::AdvRxDesc& d, uint32_t len, uint32_t status) {
   d.wb.pkt_info = 0;
   d.wb.rss_or_csum = 0;
   d.wb.length = static_cast<uint16_t>(len);
   d.wb.vlan = 0;
-  __atomic_store_n(&d.wb.status_error, nic::rxd::kStatusDD | (eop ? nic::rxd::kStatusEOP : 0u), __ATOMIC_RELEASE);
+  __atomic_store_n(&d.wb.status_error, status, __ATOMIC_RELEASE);
 }
 
 }  // namespace
@@ -41,9 +41,8 @@ void Ixgbe82599::refresh_view(Ring ring, uint32_t q) {
   if (ring == Ring::kRx) {
     RxQueue& g = rxq_[q];
     const uint32_t srrctl = r(SRRCTL.at(q));
-    g.view_bsize = srrctl::kBsizePacket.get(srrctl) * 1024;
-    g.view_ok = srrctl::kDescType.get(srrctl) == srrctl::kDescTypeAdvOneBuf && g.view_bsize != 0 && len != 0 &&
-                len % 128 == 0;
+    g.view_bsize = dp::rx_buffer_bytes(srrctl);
+    g.view_ok = dp::rx_queue_state(srrctl, len, 0, 0) == dp::RxQueueState::kOk;  // head and tail: per frame
     g.view_strip = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
     g.view_strip_mismatch = g.view_strip != static_cast<bool>(r(RDRXCTL.at()) & rdrxctl::kCrcStrip.mask());
   }
@@ -89,7 +88,8 @@ inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, RxQueue& g, uint32_t 
 Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> frame) {
   RxQueue& g = rx_view(q);
   const uint32_t n = g.view_n, tail = r(RDT.at(q)), total = static_cast<uint32_t>(frame.size());
-  if (!g.view_ok || g.head >= n || tail >= n) [[unlikely]] return rx_bad_queue(q);
+  if (!g.view_ok || g.head >= n || tail >= n) [[unlikely]]
+    return rx_bad_queue(q, dp::rx_queue_state(r(SRRCTL.at(q)), r(RDLEN.at(q)), g.head, tail));
   if (total > g.view_bsize || !g.view_strip || g.view_strip_mismatch || !g.host_ring) [[unlikely]]
     return rx_general(q, frame);
   if (tail == g.head) return Deliver::kNoDescriptor;
@@ -100,7 +100,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
   const uint32_t ahead = g.head + 8 < n ? g.head + 8 : g.head + 8 - n;
   __builtin_prefetch(iommu_.peek(ring[ahead].read.pkt_addr, g.buffers), 1);
   std::memmove(buf, frame.data(), total);  // (the frame may be DMA memory too: a tx buffer, through loopback)
-  write_back(d, total, true);
+  write_back(d, total, dp::rx_status(0, 1));
   return rx_done(q, g, 1);
 }
 
@@ -110,9 +110,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
 Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> frame) {
   RxQueue& g = rxq_[q];
   const uint32_t n = g.view_n, bsize = g.view_bsize, tail = r(RDT.at(q));
-  const uint32_t total = static_cast<uint32_t>(frame.size()) + (g.view_strip ? 0 : 4);
-  const uint32_t need = (total + bsize - 1) / bsize;
-  // CRC stays in the buffer unless both strip bits are set (§4.6.7: they must agree; strict mode checks it).
+  const uint32_t total = dp::rx_bytes(frame.size(), g.view_strip), need = dp::rx_descriptors(total, bsize);
   if ((tail >= g.head ? tail - g.head : tail + n - g.head) < need) return Deliver::kNoDescriptor;
   auto* ring = reinterpret_cast<nic::AdvRxDesc*>(g.host_ring);
   if (!ring) {
@@ -129,20 +127,18 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
   // Each buffer address is read once and checked; the copies below go only where the IOMMU allowed, even if
   // one buffer overlaps the ring and a copy rewrites a later descriptor.
   for (uint32_t i = 0, idx = g.head; i < need; ++i, idx = idx + 1 == n ? 0 : idx + 1) {
-    dst[i] = iommu_.translate(ring[idx].read.pkt_addr, std::min(bsize, total - i * bsize));
+    dst[i] = iommu_.translate(ring[idx].read.pkt_addr, dp::rx_chunk(total, bsize, i));
     if (!dst[i]) return rx_dma_fault(q, idx);
   }
   if (!g.view_strip) {
-    const uint32_t fcs = crc32(frame.data(), frame.size());
     rx_scratch_.assign(frame.begin(), frame.end());
-    for (int i = 0; i < 4; ++i) rx_scratch_.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
+    dp::append_fcs(rx_scratch_);
     frame = rx_scratch_;
   }
   for (uint32_t i = 0, idx = g.head, off = 0; i < need; ++i, idx = idx + 1 == n ? 0 : idx + 1) {
-    nic::AdvRxDesc& d = ring[idx];
-    const uint32_t chunk = std::min(bsize, total - off);
+    const uint32_t chunk = dp::rx_chunk(total, bsize, i);
     std::memmove(dst[i], frame.data() + off, chunk);
-    write_back(d, chunk, i + 1 == need);
+    write_back(ring[idx], chunk, dp::rx_status(i, need));
     off += chunk;
   }
   return rx_done(q, g, need);
@@ -155,14 +151,6 @@ Ixgbe82599::Deliver Ixgbe82599::rx_dma_fault(uint32_t q, uint32_t idx) {
   return Deliver::kDropped;
 }
 
-// The queue's registers do not allow receiving: say why (per frame, as the timed engine does).
-Ixgbe82599::Deliver Ixgbe82599::rx_bad_queue(uint32_t q) {
-  if (srrctl::kDescType.get(r(SRRCTL.at(q))) != srrctl::kDescTypeAdvOneBuf)
-    report("srrctl.unsupported-desctype", "queue " + std::to_string(q) + ": only advanced one-buffer is modelled");
-  else
-    report("rx.bad-queue-state", "queue " + std::to_string(q) + ": BSIZEPACKET/RDLEN/RDH/RDT invalid");
-  return Deliver::kDropped;
-}
 
 // §7.2: every frame handed over (TDH..TDT) leaves now. The usual frame, one advanced data descriptor with EOP
 // and no padding to add, is lent to the peer straight from its buffer; anything else goes through
@@ -176,7 +164,7 @@ void Ixgbe82599::tx_now(uint32_t q) {
   if (!ring) [[unlikely]] return tx_ring_fault(q);  // the frames stay on the ring; the next doorbell retries
   // Where this doorbell's frames go (the one-descriptor path skips send()'s per-frame checks).
   Endpoint* const peer = !(r(HLREG0.at()) & hlreg0::kLoopback.mask()) && tx_link_ ? tx_link_->dst() : nullptr;
-  constexpr uint32_t kTypeMask = nic::txd::kCmdEop | nic::txd::kCmdDext | 0xFu << 20;
+  constexpr uint32_t kTypeMask = nic::txd::kCmdEop | nic::txd::kCmdDext | nic::txd::kDtypMask;
   constexpr uint32_t kWholeFrame = nic::txd::kCmdEop | nic::txd::kCmdDext | nic::txd::kTypeData;
   bool cause = false;
   while (g.head != tail) {
@@ -228,14 +216,14 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   uint64_t rs = 0;  // bit i: descriptor i of the frame asked for status
   for (uint32_t i = 0; i < ndesc; ++i) {
     const nic::AdvTxDesc& d = ring[slot(i)];
-    const uint32_t cmd = d.read.cmd_type_len, dtyp = nic::txd::dtyp(cmd);
-    if (cmd & nic::txd::kCmdRs) rs |= 1ull << i;
-    if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
+    const dp::TxDesc t = dp::parse_tx(d.read.cmd_type_len);
+    if (t.rs) rs |= 1ull << i;
+    if (!t.supported) {
       report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
       bad = true;
     }
-    if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor
-    const uint32_t len = cmd & nic::txd::kLenMask;
+    if (t.context) continue;  // offloads are not modelled
+    const uint32_t len = t.len;
     if (len == 0) {
       report("txd.zero-length", "queue " + std::to_string(q));
       continue;
@@ -255,8 +243,7 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
     tx_scratch_.insert(tx_scratch_.end(), data, data + len);
     frame = tx_scratch_;
   }
-  const bool pad = r(HLREG0.at()) & hlreg0::kTxPadEnable.mask();
-  if (!bad && pad && frame.size() < p.min_frame) {
+  if (!bad && dp::tx_pads(r(HLREG0.at()), frame.size(), p)) {
     if (!assembled) tx_scratch_.assign(frame.begin(), frame.end());
     tx_scratch_.resize(p.min_frame, 0);
     frame = tx_scratch_;

@@ -57,6 +57,7 @@
 #include "driver/reg.h"
 #include "sim/diag.h"
 #include "sim/iommu.h"
+#include "sim/ixgbe_datapath.h"
 #include "sim/pcie.h"
 #include "sim/strict.h"
 #include "sim/world.h"
@@ -386,7 +387,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   bool rx_one(std::span<const uint8_t> frame);  // false: the frame must wait in the packet buffer
   Deliver rx_now(uint32_t q, std::span<const uint8_t> frame);
   Deliver rx_general(uint32_t q, std::span<const uint8_t> frame);
-  [[gnu::cold]] Deliver rx_bad_queue(uint32_t q);
+  [[gnu::cold]] Deliver rx_bad_queue(uint32_t q, dp::RxQueueState state);
   [[gnu::cold]] Deliver rx_dma_fault(uint32_t q, uint32_t idx);
   Deliver rx_done(uint32_t q, RxQueue& g, uint32_t need);
   bool view_stale(const FunctionalView& v) const { return v.view_regs != reg_epoch_ || v.view_iommu != iommu_.epoch(); }

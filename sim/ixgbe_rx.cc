@@ -5,7 +5,7 @@
 #include <string>
 
 #include "driver/descriptors.h"
-#include "sim/crc32.h"
+#include "sim/ixgbe_datapath.h"
 #include "sim/rss.h"
 
 namespace sim {
@@ -157,22 +157,13 @@ void Ixgbe82599::drain_rx() {
 // last). The data and then the write-back go up as posted writes; the frame becomes visible (DD) when the
 // write-back lands, see apply_host_writes(). On success the frame's bytes move into the pending write.
 Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
-  const uint32_t srrctl = r(SRRCTL.at(q));
-  if (srrctl::kDescType.get(srrctl) != srrctl::kDescTypeAdvOneBuf) {
-    report("srrctl.unsupported-desctype", "queue " + std::to_string(q) + ": only advanced one-buffer is modelled");
-    return Deliver::kDropped;
-  }
-  const uint32_t bsize = srrctl::kBsizePacket.get(srrctl) * 1024;
-  const uint32_t rdlen = r(RDLEN.at(q));
-  const uint32_t n = rdlen / 16, head = r(RDH.at(q)), tail = r(RDT.at(q));
-  if (bsize == 0 || rdlen == 0 || rdlen % 128 != 0 || head >= n || tail >= n) {
-    report("rx.bad-queue-state", "queue " + std::to_string(q) + ": BSIZEPACKET/RDLEN/RDH/RDT invalid");
-    return Deliver::kDropped;
-  }
-  // CRC stays in the buffer unless both strip bits are set (§8.2.3.8.8: they must agree).
-  const bool strip_hl = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
-  uint32_t total = static_cast<uint32_t>(frame.size());
-  const uint32_t need = (total + (strip_hl ? 0 : 4) + bsize - 1) / bsize;
+  const uint32_t srrctl = r(SRRCTL.at(q)), rdlen = r(RDLEN.at(q)), n = rdlen / 16;
+  if (const dp::RxQueueState s = dp::rx_queue_state(srrctl, rdlen, r(RDH.at(q)), r(RDT.at(q)));
+      s != dp::RxQueueState::kOk) [[unlikely]]
+    return rx_bad_queue(q, s);
+  const uint32_t bsize = dp::rx_buffer_bytes(srrctl);
+  const bool strip = r(HLREG0.at()) & hlreg0::kRxCrcStrip.mask();
+  const uint32_t total = dp::rx_bytes(frame.size(), strip), need = dp::rx_descriptors(total, bsize);
   RxQueue& g = rxq_[q];
   if (g.cache.size() < need) {
     while (fetch(Ring::kRx, q)) {
@@ -183,18 +174,13 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   std::vector<uint64_t> bufs(need);
   for (uint32_t i = 0; i < need; ++i) {
     bufs[i] = g.cache[i][0];  // read format: pkt_addr
-    const uint32_t chunk = std::min(bsize, total + (strip_hl ? 0 : 4) - i * bsize);
-    if (!iommu_.translate(bufs[i], chunk)) {
+    if (!iommu_.translate(bufs[i], dp::rx_chunk(total, bsize, i))) {
       ++counters_.dma_faults;
       report("dma.iommu-fault", "rx queue " + std::to_string(q) + " descriptor " + std::to_string((g.head + i) % n));
       return Deliver::kDropped;
     }
   }
-  if (!strip_hl) {
-    const uint32_t fcs = crc32(frame.data(), frame.size());
-    for (int i = 0; i < 4; ++i) frame.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
-    total += 4;
-  }
+  if (!strip) dp::append_fcs(frame);
   HostWrite w;
   w.rx = true;
   w.q = static_cast<uint8_t>(q);
@@ -223,6 +209,15 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   while (fetch(Ring::kRx, q)) {
   }
   return Deliver::kDone;
+}
+
+// The queue's registers do not allow receiving: say why (per frame, in both engines).
+Ixgbe82599::Deliver Ixgbe82599::rx_bad_queue(uint32_t q, dp::RxQueueState state) {
+  if (state == dp::RxQueueState::kUnsupportedDescType)
+    report("srrctl.unsupported-desctype", "queue " + std::to_string(q) + ": only advanced one-buffer is modelled");
+  else
+    report("rx.bad-queue-state", "queue " + std::to_string(q) + ": BSIZEPACKET/RDLEN/RDH/RDT invalid");
+  return Deliver::kDropped;
 }
 
 }  // namespace sim

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "driver/descriptors.h"
+#include "sim/ixgbe_datapath.h"
 
 namespace sim {
 
@@ -73,15 +74,14 @@ void Ixgbe82599::tx_process(uint32_t q) {
       nic::AdvTxDesc d;
       std::memcpy(&d, g.cache[i].data(), 16);
       const uint32_t idx = (g.head + i) % n;
-      const uint32_t cmd = d.read.cmd_type_len;
-      const uint32_t dtyp = nic::txd::dtyp(cmd);
-      if (cmd & nic::txd::kCmdRs) rs.push_back(idx);
-      if (!(cmd & nic::txd::kCmdDext) || (dtyp != nic::txd::kDtypData && dtyp != nic::txd::kDtypContext)) {
+      const dp::TxDesc t = dp::parse_tx(d.read.cmd_type_len);
+      if (t.rs) rs.push_back(idx);
+      if (!t.supported) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
       }
-      if (dtyp == nic::txd::kDtypContext) continue;  // context descriptor: offloads not modelled
-      const uint32_t len = cmd & nic::txd::kLenMask;
+      if (t.context) continue;  // offloads are not modelled
+      const uint32_t len = t.len;
       if (len == 0) report("txd.zero-length", "queue " + std::to_string(q));
       const size_t at = frame.size();
       frame.resize(at + len);
@@ -114,7 +114,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
       ++counters_.tx_bad_frames;
       continue;
     }
-    if ((r(HLREG0.at()) & hlreg0::kTxPadEnable.mask()) && frame.size() < p.min_frame) frame.resize(p.min_frame, 0);
+    if (dp::tx_pads(r(HLREG0.at()), frame.size(), p)) frame.resize(p.min_frame, 0);
     wire_free_ps_ = std::max(ready_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
     tx_pb_.emplace_back(wire_free_ps_, static_cast<uint32_t>(bytes));
     tx_pb_bytes_ += bytes;
