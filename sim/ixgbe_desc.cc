@@ -101,6 +101,7 @@ void Ixgbe82599::apply_host_writes() {
     const DescEngine& g = engine(w.rx ? Ring::kRx : Ring::kTx, w.q);
     if (w.gen != g.gen || removed_) {  // the queue was reset meanwhile (software took the ring back) or the
       counters_.rx_lost_reset += w.rx;  // device is gone
+      frames::give(std::move(w.frame));
       continue;
     }
     bool fault = false;
@@ -113,7 +114,7 @@ void Ixgbe82599::apply_host_writes() {
         const uint32_t len_vlan = chunk;
         const uint32_t status = dp::rx_status(i, w.ndesc);
         auto* st = reinterpret_cast<uint32_t*>(iommu_.translate(desc + 8, 4));
-        if (!iommu_.write(w.bufs[i], w.frame.data() + off, chunk) || !st || !iommu_.write(desc, &lower, 8) ||
+        if (!iommu_.write(w.buf(i), w.frame.data() + off, chunk) || !st || !iommu_.write(desc, &lower, 8) ||
             !iommu_.write(desc + 12, &len_vlan, 4)) {
           fault = true;
           break;
@@ -133,6 +134,7 @@ void Ixgbe82599::apply_host_writes() {
       counters_.rx_dma_drops += w.rx;
       report("dma.iommu-fault", std::string(w.rx ? "rx" : "tx") + " queue " + std::to_string(w.q) + " write-back");
     }
+    frames::give(std::move(w.frame));
   }
 }
 

@@ -187,13 +187,18 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint64_t ring_base = 0;
     uint32_t ring_n = 0, first = 0, ndesc = 0, bsize = 0;
     Bytes frame;                  // rx: bytes to write into the buffers
-    std::vector<uint64_t> bufs;   // rx: buffer IOVA per descriptor
+    // rx: buffer IOVA per descriptor, in place for the usual frames (no allocation per frame)
+    static constexpr uint32_t kInlineBufs = 8;
+    std::array<uint64_t, kInlineBufs> buf_inline{};
+    std::vector<uint64_t> buf_more;  // descriptors kInlineBufs.. of a frame that needs more
+    uint64_t& buf(uint32_t i) { return i < kInlineBufs ? buf_inline[i] : buf_more[i - kInlineBufs]; }
     bool cause = false;           // tx: raise the queue's interrupt cause when applied
   };
   struct TxDone {  // a tx frame whose data is on chip at t_ns: its descriptors may be written back
     uint64_t t_ns;
     uint32_t ndesc;
-    std::vector<uint32_t> rs;
+    uint32_t first;    // ring index of its first descriptor
+    uint64_t rs_mask;  // bit i: descriptor first + i has RS (a frame has at most the cache's 40 descriptors)
   };
   // A queue pair's two descriptor rings and the registers that define each one (§8.2.3.8, §8.2.3.9).
   enum class Ring : uint8_t { kRx, kTx };

@@ -67,7 +67,7 @@ void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
   // Functional mode: a frame arriving at an empty packet buffer goes straight to its queue, without a copy.
   if (functional_ && rx_fifo_.empty() && !rx_stall_ && rx_one(frame)) return;
   rx_fifo_bytes_ += len;
-  rx_fifo_.push_back(owned ? std::move(*owned) : Bytes(frame.begin(), frame.end()));
+  rx_fifo_.push_back(owned ? std::move(*owned) : frames::take(frame));
   drain_rx();
 }
 
@@ -145,10 +145,12 @@ void Ixgbe82599::drain_rx() {
         ++counters_.rx_dma_drops;
       }
       rx_fifo_bytes_ -= size;
+      frames::give(std::move(rx_fifo_.front()));  // (emptied by a delivery: its bytes went on to a host write)
       rx_fifo_.pop_front();
       continue;
     }
     rx_fifo_bytes_ -= f.size();
+    frames::give(std::move(f));
     rx_fifo_.pop_front();
   }
 }
@@ -171,17 +173,17 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
     return Deliver::kNoDescriptor;
   }
   // The IOMMU checks every buffer before anything is written (a fault drops the frame, nothing written back).
-  std::vector<uint64_t> bufs(need);
+  HostWrite w;
+  if (need > HostWrite::kInlineBufs) w.buf_more.resize(need - HostWrite::kInlineBufs);
   for (uint32_t i = 0; i < need; ++i) {
-    bufs[i] = g.cache[i][0];  // read format: pkt_addr
-    if (!iommu_.translate(bufs[i], dp::rx_chunk(total, bsize, i))) {
+    w.buf(i) = g.cache[i][0];  // read format: pkt_addr
+    if (!iommu_.translate(w.buf(i), dp::rx_chunk(total, bsize, i))) {
       ++counters_.dma_faults;
       report("dma.iommu-fault", "rx queue " + std::to_string(q) + " descriptor " + std::to_string((g.head + i) % n));
       return Deliver::kDropped;
     }
   }
   if (!strip) dp::append_fcs(frame);
-  HostWrite w;
   w.rx = true;
   w.q = static_cast<uint8_t>(q);
   w.gen = g.gen;
@@ -190,7 +192,6 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   w.first = g.head;
   w.ndesc = need;
   w.bsize = bsize;
-  w.bufs = std::move(bufs);
   w.frame = std::move(frame);
   for (uint32_t i = 0; i < need; ++i) g.cache.pop_front();
   g.head = (g.head + need) % n;

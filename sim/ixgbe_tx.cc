@@ -66,16 +66,16 @@ void Ixgbe82599::tx_process(uint32_t q) {
       report("txd.frame-exceeds-cache", "queue " + std::to_string(q) + ": no EOP within the on-chip cache");
       k = g.cache.size() - 1;  // drop these descriptors as one bad frame
     }
-    const uint32_t ndesc = static_cast<uint32_t>(k + 1);
+    const uint32_t ndesc = static_cast<uint32_t>(k + 1), first = g.head;
     frame.clear();
     bool bad = false;
-    std::vector<uint32_t> rs;
+    uint64_t rs = 0;  // bit i: descriptor head + i has RS (Params::tx_desc_cache is at most 64, params.h)
     for (uint32_t i = 0; i < ndesc; ++i) {
       nic::AdvTxDesc d;
       std::memcpy(&d, g.cache[i].data(), 16);
       const uint32_t idx = (g.head + i) % n;
       const dp::TxDesc t = dp::parse_tx(d.read.cmd_type_len);
-      if (t.rs) rs.push_back(idx);
+      if (t.rs) rs |= uint64_t{1} << i;
       if (!t.supported) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
@@ -108,7 +108,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
     r(TDH.at(q)) = g.head;
     const uint64_t ready_ps = bad ? t_ps : pcie_.read(t_ps, std::max<uint64_t>(bytes, 1));
     const bool empty = g.tx_done.empty();
-    g.tx_done.push_back({ceil_ns(ready_ps), ndesc, std::move(rs)});
+    g.tx_done.push_back({ceil_ns(ready_ps), ndesc, first, rs});
     if (empty) world_.schedule(g.tx_done.back().t_ns, this, kTxDataDone, arg(q, g.gen));
     if (bad) {
       ++counters_.tx_bad_frames;
@@ -136,16 +136,18 @@ void Ixgbe82599::tx_data_done(uint32_t q, uint32_t gen) {
   while (!g.tx_done.empty() && g.tx_done.front().t_ns <= now) {
     TxDone& d = g.tx_done.front();
     g.wb_pending += d.ndesc;
+    const uint32_t n = r(TDLEN.at(q)) / 16;  // the ring the frame came from (same generation)
     if (wthresh == 0) {
       // One write per RS descriptor; descriptors without RS are never written back.
-      for (uint32_t slot : d.rs) {
-        g.rs_pending.assign(1, slot);
+      for (uint64_t m = d.rs_mask; m; m &= m - 1) {
+        g.rs_pending.assign(1, (d.first + static_cast<uint32_t>(__builtin_ctzll(m))) % n);
         g.wb_pending = 1;
         tx_writeback(q);
       }
       g.wb_pending = 0;
     } else {
-      g.rs_pending.insert(g.rs_pending.end(), d.rs.begin(), d.rs.end());
+      for (uint64_t m = d.rs_mask; m; m &= m - 1)
+        g.rs_pending.push_back((d.first + static_cast<uint32_t>(__builtin_ctzll(m))) % n);
     }
     g.tx_done.pop_front();
   }
@@ -169,7 +171,7 @@ void Ixgbe82599::send(std::span<const uint8_t> frame, uint64_t arrival) {
     if (loop) ingress(frame, nullptr);
     else link->dst()->receive_view(frame, arrival);
   } else {
-    link->send(Bytes(frame.begin(), frame.end()), arrival);
+    link->send(frames::take(frame), arrival);
   }
 }
 

@@ -44,6 +44,7 @@ struct Params {
 
   // --- Descriptor engines [DS §7.1.3.3, §7.2.3.4, §8.2.3.9.10 (TXDCTL)].
   uint32_t tx_desc_cache = 40;  // on-chip tx descriptors per queue [DS §8.2.3.9.10: PTHRESH + WTHRESH <= 40]
+                                // (at most 64: ixgbe_tx.cc keeps a frame's RS descriptors as a 64-bit mask)
   uint32_t rx_desc_cache = 32;  // on-chip rx descriptors per queue (modelled; Linux ixgbe keeps rx thresholds
                                 // at 0 on the 82599, so only on-demand fetching is exercised by the driver)
   // A partial write-back batch (fewer than WTHRESH descriptors done) is written after this long. The hardware

@@ -28,6 +28,35 @@ namespace sim {
 
 using Bytes = std::vector<uint8_t>;
 
+// Frame buffers recycled per thread. The timed model carries every frame in a Bytes (link, packet buffer,
+// host write) and would otherwise allocate and free one per frame: take() a buffer holding a copy of some
+// bytes, give() one back when its frame is done with (what it held is gone; a buffer never given back is just
+// freed). Each thread keeps its own few thousand, so nothing is shared between threads.
+namespace frames {
+inline std::vector<Bytes>& free_list() {
+  thread_local std::vector<Bytes> list;
+  return list;
+}
+inline Bytes take(std::span<const uint8_t> data) {
+  std::vector<Bytes>& list = free_list();
+  Bytes b;
+  if (!list.empty()) {
+    b = std::move(list.back());
+    list.pop_back();
+  }
+  if (b.capacity() < data.size()) b.reserve(std::max<size_t>(data.size(), 256));  // room for the next ones too
+  b.assign(data.begin(), data.end());
+  return b;
+}
+inline void give(Bytes&& b) {
+  std::vector<Bytes>& list = free_list();
+  if (list.size() < 4096 && b.capacity() >= 256 && b.capacity() <= 16384) {
+    b.clear();
+    list.push_back(std::move(b));
+  }
+}
+}  // namespace frames
+
 // Anything that can receive frames from a link: a device port, a sink, a capture.
 class Endpoint {
  public:
@@ -36,7 +65,7 @@ class Endpoint {
   virtual void receive(Bytes&& frame, uint64_t t) = 0;
   // The same for a frame whose bytes stay the sender's: a receiver that does not keep the frame overrides it
   // to take it without a copy (functional mode's fast path: generator -> port -> sink allocates nothing).
-  virtual void receive_view(std::span<const uint8_t> frame, uint64_t t) { receive(Bytes(frame.begin(), frame.end()), t); }
+  virtual void receive_view(std::span<const uint8_t> frame, uint64_t t) { receive(frames::take(frame), t); }
 };
 
 class EventTarget {
@@ -79,6 +108,7 @@ class Sink final : public Endpoint {
     ++frames;
     bytes += frame.size();
     if (keep) kept.push_back(std::move(frame));
+    else frames::give(std::move(frame));
   }
   void receive_view(std::span<const uint8_t> frame, uint64_t t) override {
     if (keep || on_frame) [[unlikely]] return copy_in(frame, t);

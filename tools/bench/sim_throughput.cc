@@ -49,15 +49,18 @@ Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
 
 int main(int argc, char** argv) {
   double ms = 1000;
-  bool timed = true;
+  bool timed = true, functional = true;
+  uint32_t only_frame = 0;
   const char* csv_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--help")) {
       std::printf(
-          "sim_throughput [--ms N] [--functional-only]\n"
+          "sim_throughput [--ms N] [--functional-only | --timed-only] [--frame BYTES]\n"
           "  Forwarded packets per wall second, two simulated ports at line rate, tools/fwd's loop on one core.\n"
           "  --ms N             virtual milliseconds per row (default 1000)\n"
           "  --functional-only  skip the timed model's rows (they take ~13 s per virtual second of 64 B)\n"
+          "  --timed-only       skip the functional model's rows\n"
+          "  --frame BYTES      one frame size (without FCS: 60, 508 or 1514) instead of all three\n"
           "  --csv FILE         also write the table as CSV (tools/plot/plot_bench.sh sim_throughput plots it)\n");
       return 0;
     } else if (!std::strcmp(argv[i], "--ms") && i + 1 < argc) {
@@ -66,6 +69,14 @@ int main(int argc, char** argv) {
       csv_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--functional-only")) {
       timed = false;
+    } else if (!std::strcmp(argv[i], "--timed-only")) {
+      functional = false;
+    } else if (!std::strcmp(argv[i], "--frame") && i + 1 < argc) {
+      only_frame = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+      if (only_frame < 60 || only_frame > 1514) {
+        std::fprintf(stderr, "sim_throughput: --frame must be 60..1514 (bytes without FCS)\n");
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "sim_throughput: unknown argument '%s' (see --help)\n", argv[i]);
       return 2;
@@ -84,8 +95,9 @@ int main(int argc, char** argv) {
   }
   if (csv) std::fprintf(csv, "model,frame,wall_s,fwd_mpps,line_mpps,x_realtime\n");
   for (sim::Fidelity model : {sim::Fidelity::kFunctional, sim::Fidelity::kTimed}) {
-    if (model == sim::Fidelity::kTimed && !timed) continue;
+    if ((model == sim::Fidelity::kTimed && !timed) || (model == sim::Fidelity::kFunctional && !functional)) continue;
     for (uint32_t frame : {60u, 508u, 1514u}) {
+      if (only_frame && frame != only_frame) continue;
       const Row r = run(model, frame, static_cast<uint64_t>(ms * 1e6));
       const double mpps = r.forwarded / r.wall_s / 1e6;
       std::printf("%-10s  %5u  %10.0f  %6.2f  %8.2f  %9.2f  %10.2f\n",
