@@ -103,8 +103,16 @@ LAUNCHER
   $sudo rm -rf "$apt/cache/archives"
   qemu11_ok || { say "QEMU 11: the unpacked QEMU does not run or has no vfio-user-pci"; return 1; }
 }
-if ! qemu11_ok; then
-  install_qemu11 || say "QEMU 11 (vfio-user) is not available: tests/qemu:qemu_vfio_user_test will skip"
+# A failed attempt is not repeated for a day ($cache/qemu11.unavailable): ./bazelw runs this script whenever a
+# piece is missing, and an unreachable suite must not cost every build an apt-get update.
+unavailable="$cache/qemu11.unavailable"
+if ! qemu11_ok && ! [ -n "$(find "$unavailable" -mmin -1440 2>/dev/null)" ]; then
+  if install_qemu11; then
+    $sudo rm -f "$unavailable"
+  else
+    say "QEMU 11 (vfio-user) is not available: tests/qemu:qemu_vfio_user_test will skip (retried after a day)"
+    $sudo mkdir -p "$cache" && $sudo touch "$unavailable"
+  fi
 fi
 
 say "ready: $(qemu-system-x86_64 --version | head -1); guest kernel $(cat "$cache/linux/.complete") in $cache/linux"
