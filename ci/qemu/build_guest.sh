@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # ci/qemu/build_guest.sh: packs the guest's initramfs (a gzipped cpio) for run_vm.sh.
 #
-#   build_guest.sh [-m MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]
+#   build_guest.sh [-m MODULE]... [-M MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]
 #
 # Contents: busybox (static), guest_init.sh as /init, the vfio modules of the unpacked Debian kernel
 # (ci/qemu/setup.sh) plus any -m MODULE (e.g. -m igb -m pktgen), each with its dependencies, listed in load
-# order in /etc/nicsim/modules; COMMANDS.sh as /etc/nicsim/commands.sh (run by /init); each BINARY in /bin,
+# order in /etc/nicsim/modules; each -M MODULE (and its dependencies not loaded already) is packed too but
+# listed in /etc/nicsim/later_modules instead, for the commands to load themselves (e.g. to time a driver's
+# probe: tests/qemu/vfio_user_guest.sh); COMMANDS.sh as /etc/nicsim/commands.sh (run by /init); each BINARY in /bin,
 # named without a `_static` suffix (selftest_static -> /bin/selftest). Binaries must be statically linked.
 set -euo pipefail
 
@@ -14,8 +16,13 @@ cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
 die() { echo "build_guest.sh: $*" >&2; exit 1; }
 
 modules=(vfio vfio_iommu_type1 irqbypass vfio_virqfd vfio-pci-core vfio-pci)
-while getopts m: opt; do
-  case $opt in m) modules+=("$OPTARG") ;; *) die "usage: build_guest.sh [-m MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]" ;; esac
+later=()
+while getopts m:M: opt; do
+  case $opt in
+    m) modules+=("$OPTARG") ;;
+    M) later+=("$OPTARG") ;;
+    *) die "usage: build_guest.sh [-m MODULE]... [-M MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]" ;;
+  esac
 done
 shift $((OPTIND - 1))
 [ $# -ge 2 ] || die "usage: build_guest.sh [-m MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]"
@@ -67,11 +74,15 @@ add_module() {
   esac
   deps=$(tr '\0' '\n' <"$root/lib/modules/$name.ko" | grep -a '^depends=' | head -1 | cut -d= -f2 | tr ',' ' ')
   for dep in $deps; do add_module "$dep"; done
-  echo "$name" >>"$root/etc/nicsim/modules"  # after its dependencies
+  echo "$name" >>"$root/etc/nicsim/$list"  # after its dependencies
 }
+list=modules
 : >"$root/etc/nicsim/modules"
 for m in "${modules[@]}"; do add_module "$m"; done
+list=later_modules
+: >"$root/etc/nicsim/later_modules"
+for m in "${later[@]}"; do add_module "$m"; done
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$out.tmp"
 mv "$out.tmp" "$out"
-echo "build_guest.sh: $out ($(du -k "$out" | cut -f1) KiB): modules $(tr '\n' ' ' <"$root/etc/nicsim/modules")" >&2
+echo "build_guest.sh: $out ($(du -k "$out" | cut -f1) KiB): modules $(tr '\n' ' ' <"$root/etc/nicsim/modules")${later:+; later $(tr '\n' ' ' <"$root/etc/nicsim/later_modules")}" >&2

@@ -4,6 +4,12 @@
 #   * busybox-static and cpio (the guest's initramfs), tshark (checks the captured frames on the host)
 #   * a Debian bookworm linux-image-6.1.*-amd64 package, downloaded and unpacked (not installed) into
 #     $NICSIM_QEMU_CACHE (default /var/cache/nicsim-qemu)/linux: the guest kernel and its vfio modules.
+#   * QEMU 11 (trixie-backports; it has the vfio-user client, `-device vfio-user-pci`) in a private root,
+#     $NICSIM_QEMU_CACHE/qemu11, without touching the system: a private apt configuration (its own source list,
+#     lists, cache and an empty dpkg status) downloads qemu-system-x86 and its dependencies, `dpkg -x` unpacks
+#     them, and $NICSIM_QEMU_CACHE/qemu11/qemu-system-x86_64 runs that QEMU through the root's own dynamic
+#     loader and libraries (tests/qemu:qemu_vfio_user_test). A failure here is reported and skipped: the
+#     other QEMU tests do not need it.
 # Idempotent: when everything is present it only checks and exits (well under a second).
 set -euo pipefail
 
@@ -61,4 +67,54 @@ if [ ! -f "$cache/linux/.complete" ]; then
   rm -rf "$tmp"
   echo "$pkg" | $sudo tee "$cache/linux/.complete" >/dev/null
 fi
+
+# QEMU 11 in a private root (see the top). The mirror is the one the machine's apt sources already name.
+qemu11="$cache/qemu11"
+qemu11_ok() { [ -f "$qemu11/.complete" ] && "$qemu11/qemu-system-x86_64" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; }
+install_qemu11() {
+  local uri apt opts deb
+  uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
+          2>/dev/null | grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
+  [ -n "$uri" ] || { say "QEMU 11: no Debian mirror URI in the apt sources to reuse"; return 1; }
+  apt="$cache/qemu11-apt"
+  say "QEMU 11: downloading qemu-system-x86 from trixie-backports ($uri) into a private root $qemu11"
+  $sudo rm -rf "$apt" "$qemu11"
+  $sudo mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$qemu11"
+  $sudo touch "$apt/status"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\ndeb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie-backports main\n' \
+    "$uri" "$uri" | $sudo tee "$apt/sources.list" >/dev/null
+  opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
+        -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status" -o APT::Architecture=amd64
+        -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+  $sudo apt-get "${opts[@]}" update -qq || { say "QEMU 11: apt-get update (trixie, trixie-backports) failed"; return 1; }
+  $sudo apt-get "${opts[@]}" install -y -qq --download-only --no-install-recommends -t trixie-backports qemu-system-x86 \
+    >/dev/null || { say "QEMU 11: downloading qemu-system-x86 from trixie-backports failed"; return 1; }
+  for deb in "$apt"/cache/archives/*.deb; do $sudo dpkg -x "$deb" "$qemu11" || return 1; done
+  # The launcher: the root's dynamic loader with the root's libraries, firmware and modules.
+  $sudo tee "$qemu11/qemu-system-x86_64" >/dev/null <<'LAUNCHER'
+#!/bin/sh
+# QEMU from this private root (ci/qemu/setup.sh), run by the root's own loader and libraries.
+r=$(cd "$(dirname "$0")" && pwd)
+QEMU_MODULE_DIR="$r/usr/lib/x86_64-linux-gnu/qemu" exec "$r/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+  --library-path "$r/usr/lib/x86_64-linux-gnu:$r/lib/x86_64-linux-gnu" "$r/usr/bin/qemu-system-x86_64" -L "$r/usr/share/qemu" "$@"
+LAUNCHER
+  $sudo chmod 755 "$qemu11/qemu-system-x86_64"
+  "$qemu11/qemu-system-x86_64" --version | head -1 | $sudo tee "$qemu11/.complete" >/dev/null
+  $sudo rm -rf "$apt/cache/archives"
+  qemu11_ok || { say "QEMU 11: the unpacked QEMU does not run or has no vfio-user-pci"; return 1; }
+}
+# A failed attempt is not repeated for a day ($cache/qemu11.unavailable): ./bazelw runs this script whenever a
+# piece is missing, and an unreachable suite must not cost every build an apt-get update.
+unavailable="$cache/qemu11.unavailable"
+if ! qemu11_ok && ! [ -n "$(find "$unavailable" -mmin -1440 2>/dev/null)" ]; then
+  if install_qemu11; then
+    $sudo rm -f "$unavailable"
+  else
+    say "QEMU 11 (vfio-user) is not available: tests/qemu:qemu_vfio_user_test will skip (retried after a day)"
+    $sudo mkdir -p "$cache" && $sudo touch "$unavailable"
+  fi
+fi
+
 say "ready: $(qemu-system-x86_64 --version | head -1); guest kernel $(cat "$cache/linux/.complete") in $cache/linux"
+qemu11_ok && say "ready: $(cat "$qemu11/.complete") (vfio-user) in $qemu11"
+true

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# //tests/qemu:qemu_vfio_user_test: the simulator as a PCI device for Linux. tools/nicsim_server serves two
+# simulated 82599 ports (cabled to each other) over vfio-user; QEMU 11 (ci/qemu/setup.sh installs it in a
+# private root) boots the guest (ci/qemu) with two vfio-user-pci devices on them, guest RAM in a shared memfd,
+# q35 with a virtual Intel IOMMU; in the guest (vfio_user_guest.sh) Linux enumerates them and its own ixgbe
+# driver probes them.
+#
+# Asserted (what works today): the server comes up; QEMU connects to both sockets and negotiates; the guest
+# enumerates two 8086:10fb functions of class 020000; ixgbe's probe runs against the model (the server
+# answers its BAR0 accesses); the server survives all of it, sees the clients go when the VM powers off and
+# exits cleanly with its report. Reported, not asserted (the model lacks what Linux's probe needs next: EEPROM
+# through EERD, the SW/FW semaphores, SFP+ over I2C...): how far the probe got in PROBE_BUDGET seconds, its
+# kernel messages, and the server's list of BAR0 registers the driver touched that the model does not have.
+#
+# Skips (exit 0, saying so) only when QEMU 11 is not installed and ci/qemu/setup.sh could not install it;
+# the other pieces (guest kernel, busybox, cpio) missing is a failure naming ci/qemu/setup.sh.
+#   args: nicsim_server build_guest.sh run_vm.sh vfio_user_guest.sh
+set -uo pipefail
+
+PROBE_BUDGET=${PROBE_BUDGET:-60}  # seconds the guest gives ixgbe's probe (the VM lives ~20 s more)
+cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
+qemu="$cache/qemu11/qemu-system-x86_64"
+[ $# -eq 4 ] || { echo "usage: qemu_vfio_user_test.sh nicsim_server build_guest.sh run_vm.sh vfio_user_guest.sh"; exit 2; }
+server="$1" build_guest="$2" run_vm="$3" commands="$4"
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+  local what="$1"; shift
+  if "$@"; then echo "  [ ok ] $what"; else echo "  [FAIL] $what"; failures=$((failures + 1)); fi
+}
+fatal() {
+  echo "FAIL: $*"
+  echo "FAIL: the QEMU test needs what ci/qemu/setup.sh installs: run ci/qemu/setup.sh (./bazelw runs it too)"
+  exit 1
+}
+
+# --- Preflight.
+if ! [ -x "$qemu" ] || ! "$qemu" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; then
+  echo "SKIP: QEMU 11 with vfio-user-pci is not installed in $cache/qemu11 (ci/qemu/setup.sh installs it from"
+  echo "SKIP: trixie-backports; it could not here: see its output). Nothing was tested."
+  exit 0
+fi
+[ -f "$cache/linux/.complete" ] || fatal "no unpacked guest kernel in $cache/linux"
+[ -x /bin/busybox ] && command -v cpio >/dev/null || fatal "busybox-static or cpio is missing"
+
+out="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d)}"
+socks=$(mktemp -d /tmp/nicsim-vu.XXXXXX)  # short: sockaddr_un paths are at most 107 bytes
+server_pid=""
+cleanup() {
+  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+  rm -rf "$socks"
+}
+trap cleanup EXIT
+echo "VM logs, server log: $out ($("$qemu" --version | head -1))"
+
+{ echo "PROBE_BUDGET=$PROBE_BUDGET"; cat "$commands"; } >"$out/commands.sh"
+"$build_guest" -M ixgbe "$out/initramfs.cpio.gz" "$out/commands.sh" || fatal "ci/qemu/build_guest.sh failed"
+
+# --- The server: two ports, cabled; unknown registers logged as they are first touched.
+"$server" --ports 2 --socket-dir "$socks" --wire pair --log-unknown --max-seconds 400 >"$out/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do grep -q 'listening on' "$out/server.log" && break; sleep 0.1; done
+echo "=== server"
+check "nicsim_server listens on both sockets" grep -q "listening on $socks/port0.sock $socks/port1.sock" "$out/server.log"
+
+start=$SECONDS
+"$run_vm" --qemu "$qemu" --vfio-user "$socks/port0.sock" --vfio-user "$socks/port1.sock" --timeout $((PROBE_BUDGET + 90)) \
+  "$out" "$out/initramfs.cpio.gz"
+guest_rc=$?
+rm -f "$out/initramfs.cpio.gz"
+echo "=== VM ran for $((SECONDS - start)) s; guest exit status $guest_rc"
+log="$out/serial.log"
+[ -f "$log" ] || fatal "no serial log from the VM"
+
+# The VM is gone, so are the clients: the server ends by itself.
+server_rc=""
+for _ in $(seq 100); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; server_rc=$?; break; fi
+  sleep 0.1
+done
+if [ -z "$server_rc" ]; then
+  kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid"; server_rc="$? (after SIGTERM)"
+fi
+server_pid=""
+
+echo "=== QEMU and the guest"
+check "QEMU connected to both ports" [ "$(grep -c 'client connected' "$out/server.log")" = 2 ]
+check "the guest booted and ran its commands (status $guest_rc)" [ "$guest_rc" = 0 ]
+grep -a '^@@PCI' "$log" | sed 's/^@@PCI/    PCI/'
+check "the guest enumerates two 8086:10fb functions" grep -aq '^@@FUNCTIONS_10FB 2' "$log"
+check "both are Ethernet controllers (class 020000)" [ "$(grep -ac '^@@PCI .* 0x8086:0x10fb class 0x020000' "$log")" = 2 ]
+reads0=$(sed -n '/^=== port0/,/^===/p' "$out/server.log" | grep -oE 'BAR reads [0-9]+' | head -1 | grep -oE '[0-9]+')
+reads1=$(sed -n '/^=== port1/,$p' "$out/server.log" | grep -oE 'BAR reads [0-9]+' | head -1 | grep -oE '[0-9]+')
+check "ixgbe's probe ran against the model (BAR0 reads: port0 ${reads0:-?}, port1 ${reads1:-?})" [ "${reads0:-0}" -gt 100 ]
+
+echo "=== the server"
+check "nicsim_server exited by itself once QEMU had gone, status ${server_rc}" [ "$server_rc" = 0 ]
+check "nicsim_server reported both ports" [ "$(grep -c '^=== port' "$out/server.log")" = 2 ]
+check "no protocol errors" [ -z "$(grep -E 'messages [0-9]+ \(errors [1-9]' "$out/server.log")" ]
+
+# --- Reported, not asserted: how far Linux's ixgbe got, and what it needed that the model lacks.
+echo "=== ixgbe's probe (reported; the model does not yet have what it needs to finish)"
+grep -a -E '^@@(PROBE_|BOUND|NETDEV|INSMOD_FAILED|LINK_UP_CMD)' "$log" | sed 's/^@@/    /'
+echo "    kernel messages:"
+grep -a '^@@DMESG' "$log" | sed 's/^@@DMESG /      /' | head -40
+sed -n '/^=== port0/,/^=== port1/p' "$out/server.log" | grep -E 'messages|server time|model diagnostics|mmio\.' | sed 's/^/    port0: /'
+echo "    BAR0 registers the driver touched that the model lacks (port0), most accessed first:"
+sed -n '/^=== port0/,/^=== port1/p' "$out/server.log" | grep -E '^  0x[0-9a-f]{5} ' |
+  awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i == "reads" || $i == "writes") n += $(i + 1); print n "\t" $0 }' |
+  sort -rn | head -25 | cut -f2 | sed 's/^ */      /'
+echo "    (all $(sed -n '/^=== port0/,/^=== port1/p' "$out/server.log" | grep -cE '^  0x[0-9a-f]{5} ') of them: $out/server.log)"
+
+if [ "$failures" -ne 0 ]; then
+  echo "qemu_vfio_user_test: FAIL ($failures checks failed; logs in $out)"
+  exit 1
+fi
+echo "qemu_vfio_user_test: PASS (what works today; the probe's progress is reported above)"

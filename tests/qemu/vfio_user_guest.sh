@@ -1,0 +1,56 @@
+# Runs inside the QEMU guest of //tests/qemu:qemu_vfio_user_test (ci/qemu/guest_init.sh runs it): the guest's
+# view of two simulated 82599s served by tools/nicsim_server over vfio-user. Prints @@-tagged lines that
+# qemu_vfio_user_test.sh checks on the host; it always exits 0 (the host decides what passed).
+#   1. PCI enumeration from sysfs: every function, and how many are 8086:10fb;
+#   2. Linux's ixgbe (and its dependencies, packed with build_guest.sh -M) loaded, the probe timed: insmod
+#      runs in the background and is given PROBE_BUDGET seconds (prepended by the host script) to finish;
+#   3. what the probe left: its kernel messages, the network interfaces ixgbe registered, their link.
+for d in /sys/bus/pci/devices/*; do
+  echo "@@PCI ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
+done
+n=0
+for d in /sys/bus/pci/devices/*; do
+  [ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x8086:0x10fb" ] && n=$((n + 1))
+done
+echo "@@FUNCTIONS_10FB $n"
+
+for m in $(grep -v '^ixgbe$' /etc/nicsim/later_modules); do
+  insmod "/lib/modules/$m.ko" || echo "@@INSMOD_FAILED $m"
+done
+# insmod returns once ixgbe's probe of every 8086:10fb has returned (PCI probing is synchronous).
+t0=$(cut -d' ' -f1 /proc/uptime)
+(insmod /lib/modules/ixgbe.ko; echo "$?" >/tmp/insmod.rc) &
+i=0
+while [ ! -f /tmp/insmod.rc ] && [ $i -lt $((${PROBE_BUDGET:-60} * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+t1=$(cut -d' ' -f1 /proc/uptime)
+if [ -f /tmp/insmod.rc ]; then
+  echo "@@PROBE_DONE $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s, insmod status $(cat /tmp/insmod.rc)"
+else
+  echo "@@PROBE_UNFINISHED after $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (budget ${PROBE_BUDGET:-60} s)"
+fi
+
+for d in /sys/bus/pci/devices/*; do
+  [ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x8086:0x10fb" ] || continue
+  drv=none
+  [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+  nets=$(ls "$d/net" 2>/dev/null | tr '\n' ' ')
+  echo "@@BOUND ${d##*/} driver=$drv netdev=${nets:-none}"
+done
+for i in /sys/class/net/*; do
+  [ -e "$i/device/driver" ] || continue
+  [ "$(basename "$(readlink "$i/device/driver")")" = ixgbe ] || continue
+  ip link set "${i##*/}" up 2>/dev/null && echo "@@LINK_UP_CMD ${i##*/} ok" || echo "@@LINK_UP_CMD ${i##*/} failed"
+done
+sleep 2
+for i in /sys/class/net/*; do
+  [ -e "$i/device/driver" ] || continue
+  [ "$(basename "$(readlink "$i/device/driver")")" = ixgbe ] || continue
+  echo "@@NETDEV ${i##*/} mac $(cat "$i/address") operstate $(cat "$i/operstate") carrier $(cat "$i/carrier" 2>/dev/null || echo ?)"
+done
+dmesg | grep -iE 'ixgbe|vfio|dmar.*(fault|error)' | sed 's/^/@@DMESG /'
+# A probe still running holds its device's lock, and poweroff's device shutdown would wait for it forever:
+# an emergency reboot (QEMU runs with -no-reboot, so it exits) a second after /init has printed the status.
+if [ ! -f /tmp/insmod.rc ]; then
+  (sleep 1; echo b >/proc/sysrq-trigger) &
+fi
+exit 0

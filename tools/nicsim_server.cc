@@ -1,0 +1,283 @@
+// nicsim_server: simulated 82599 ports as vfio-user PCI devices (sim/vfio_user), for QEMU's vfio-user-pci and
+// any other vfio-user client: a guest's own driver (Linux ixgbe, DPDK) then drives the simulator.
+//
+//   nicsim_server --socket /tmp/p0.sock --socket /tmp/p1.sock        two ports, cabled to each other
+//   nicsim_server --ports 2 --socket-dir /tmp/nicsim                  the same: /tmp/nicsim/port{0,1}.sock
+//   qemu-system-x86_64 ... -object memory-backend-memfd,id=mem,size=1G,share=on -machine q35,memory-backend=mem
+//     -device '{"driver":"vfio-user-pci","socket":{"path":"/tmp/p0.sock","type":"unix"}}'
+//
+// One client per socket (a second one is refused). One thread: a poll loop serves every socket and runs the
+// simulated world in real time (sim/runner.h) between messages; the model is not thread-safe and needs no
+// lock here. Prints a stats line per second while a client is connected, and on exit (SIGINT/SIGTERM, or once
+// the last client disconnected unless --persist) each port's session counters, the model's diagnostics and
+// the BAR0 registers the driver touched that the model does not have.
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/error.h"
+#include "sim/runner.h"
+#include "sim/vfio_user/ixgbe_function.h"
+#include "sim/vfio_user/session.h"
+#include "sim/vfio_user/transport.h"
+#include "sim/world.h"
+#include "tools/app.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Port {
+  std::string path;
+  int listen_fd = -1;
+  std::unique_ptr<vfio_user::IxgbeFunction> fn;
+  std::unique_ptr<vfio_user::Session> session;
+  std::unique_ptr<vfio_user::Connection> conn;
+  uint64_t clients = 0;
+  double service_s = 0;       // wall time spent handling this port's messages
+  uint64_t serviced = 0;      // messages handled
+  vfio_user::Session::Stats last{}, total{};  // at the last stats line; of every session so far
+};
+
+std::string port_stats(const Port& p, const vfio_user::Session::Stats& s, const vfio_user::Session::Stats& prev) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %llu msg (BAR reads %llu, writes %llu, config %llu) irq %llu, %zu DMA maps",
+                p.fn->name().c_str(), static_cast<unsigned long long>(s.messages - prev.messages),
+                static_cast<unsigned long long>(s.bar_reads - prev.bar_reads),
+                static_cast<unsigned long long>(s.bar_writes - prev.bar_writes),
+                static_cast<unsigned long long>(s.config_reads + s.config_writes - prev.config_reads - prev.config_writes),
+                static_cast<unsigned long long>(s.interrupts - prev.interrupts), p.session ? p.session->dma().mappings() : size_t{0});
+  return line;
+}
+
+void add_stats(vfio_user::Session::Stats& t, const vfio_user::Session::Stats& s) {
+  t.messages += s.messages, t.errors += s.errors, t.no_reply += s.no_reply, t.fds_received += s.fds_received;
+  t.fds_kept += s.fds_kept, t.region_reads += s.region_reads, t.region_writes += s.region_writes;
+  t.bar_reads += s.bar_reads, t.bar_writes += s.bar_writes, t.config_reads += s.config_reads;
+  t.config_writes += s.config_writes, t.write_multi += s.write_multi, t.dma_maps += s.dma_maps;
+  t.dma_unmaps += s.dma_unmaps, t.irq_sets += s.irq_sets, t.interrupts += s.interrupts, t.resets += s.resets;
+}
+
+// Returns whether the client had negotiated (a vfio-user client, not a mere connect, e.g. another server's
+// check whether this socket is in use).
+bool end_session(Port& p, const std::string& why) {
+  const bool real = p.session->negotiated();
+  std::printf("nicsim_server: %s: client gone (%s); %llu messages, %llu errors%s%s\n", p.fn->name().c_str(), why.c_str(),
+              static_cast<unsigned long long>(p.session->stats().messages),
+              static_cast<unsigned long long>(p.session->stats().errors),
+              p.session->last_error().empty() ? "" : "; last error: ", p.session->last_error().c_str());
+  add_stats(p.total, p.session->stats());
+  p.conn.reset();
+  p.session.reset();  // unmaps the client's memory, closes its eventfds; the device keeps its state
+  p.last = {};
+  return real;
+}
+
+void report(Port& p) {
+  const auto& s = p.total;
+  std::printf("=== %s (%s): %llu client(s)\n", p.fn->name().c_str(), p.path.c_str(), static_cast<unsigned long long>(p.clients));
+  std::printf("  messages %llu (errors %llu, no-reply %llu): BAR reads %llu, BAR writes %llu, config reads %llu, "
+              "config writes %llu, write-multi %llu, DMA maps %llu, unmaps %llu, SET_IRQS %llu, interrupts %llu, "
+              "resets %llu, fds %llu (kept %llu)\n",
+              static_cast<unsigned long long>(s.messages), static_cast<unsigned long long>(s.errors),
+              static_cast<unsigned long long>(s.no_reply), static_cast<unsigned long long>(s.bar_reads),
+              static_cast<unsigned long long>(s.bar_writes), static_cast<unsigned long long>(s.config_reads),
+              static_cast<unsigned long long>(s.config_writes), static_cast<unsigned long long>(s.write_multi),
+              static_cast<unsigned long long>(s.dma_maps), static_cast<unsigned long long>(s.dma_unmaps),
+              static_cast<unsigned long long>(s.irq_sets), static_cast<unsigned long long>(s.interrupts),
+              static_cast<unsigned long long>(s.resets), static_cast<unsigned long long>(s.fds_received),
+              static_cast<unsigned long long>(s.fds_kept));
+  if (p.serviced)
+    std::printf("  server time per message: %.2f us (mean over %llu)\n", p.service_s * 1e6 / static_cast<double>(p.serviced),
+                static_cast<unsigned long long>(p.serviced));
+  std::printf("  function resets (FLR or DEVICE_RESET): %llu; sub-dword BAR0 writes: %llu\n",
+              static_cast<unsigned long long>(p.fn->flrs()), static_cast<unsigned long long>(p.fn->subword_writes()));
+  const sim::Diagnostics& d = p.fn->model().diag();
+  std::printf("  model diagnostics: %llu\n", static_cast<unsigned long long>(d.total()));
+  for (const auto& [rule, n] : d.counts()) std::printf("    %-32s %llu\n", rule.c_str(), static_cast<unsigned long long>(n));
+  const auto& log = d.log();
+  for (size_t i = 0; i < log.size() && i < 12; ++i)
+    std::printf("    [%s] %s @%llu ns\n", log[i].rule.c_str(), log[i].detail.c_str(), static_cast<unsigned long long>(log[i].t_ns));
+  if (!p.fn->unknown().empty())
+    std::printf("  BAR0 registers the driver touched that the model does not have (%zu):\n%s", p.fn->unknown().size(),
+                p.fn->unknown_report().c_str());
+}
+
+int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
+  std::vector<std::string> paths = sockets;
+  const uint32_t nports = f.u32("ports", 0, 64);
+  if (nports) {
+    if (!paths.empty()) throw nic::Error("--ports N --socket-dir D and --socket PATH exclude each other");
+    const std::string dir = f.str("socket-dir");
+    if (dir.empty()) throw nic::Error("--ports N needs --socket-dir D (sockets D/port0.sock ... D/port<N-1>.sock)");
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw nic::Error("--socket-dir " + dir + ": no such directory");
+    for (uint32_t i = 0; i < nports; ++i) paths.push_back(dir + "/port" + std::to_string(i) + ".sock");
+  }
+  if (paths.empty()) throw nic::Error("no sockets: give --socket PATH (repeatable) or --ports N --socket-dir D (try --help)");
+  std::string wire = f.str("wire");
+  if (wire == "auto") wire = paths.size() % 2 ? "sink" : "pair";
+  if (wire != "pair" && wire != "sink" && wire != "none")
+    throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, none");
+  if (wire == "pair" && paths.size() % 2) throw nic::Error("--wire pair cables ports two by two: give an even number of ports");
+  const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
+  const uint64_t max_seconds = f.u64("max-seconds");
+  const bool persist = f.on("persist"), quiet = f.on("quiet");
+
+  sim::World world({}, fidelity);
+  std::vector<Port> ports(paths.size());
+  sim::Sink sink;
+  sink.keep = false;
+  vfio_user::IxgbeFunction::Options fo;
+  if (f.on("log-unknown")) fo.log_unknown = stdout;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    Port& p = ports[i];
+    p.path = paths[i];
+    sim::IxgbeConfig c;
+    c.name = "port" + std::to_string(i);
+    c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(i)};
+    c.strict = f.on("strict");
+    p.fn = std::make_unique<vfio_user::IxgbeFunction>(world, c, fo);
+  }
+  if (wire == "pair")
+    for (size_t i = 0; i + 1 < ports.size(); i += 2) sim::Ixgbe82599::cable(ports[i].fn->model(), ports[i + 1].fn->model());
+  if (wire == "sink")
+    for (Port& p : ports) p.fn->model().connect(&sink);
+  auto unlink_all = [&] {
+    for (Port& p : ports)
+      if (p.listen_fd >= 0) {
+        ::close(p.listen_fd);
+        p.listen_fd = -1;
+        ::unlink(p.path.c_str());
+      }
+  };
+  for (Port& p : ports) {
+    std::string err;
+    p.listen_fd = vfio_user::listen_unix(p.path, err);
+    if (p.listen_fd < 0) {
+      unlink_all();
+      throw nic::Error(err);
+    }
+  }
+  app::install_signal_handlers();
+  std::printf("nicsim_server: %zu port(s), %s model%s, wire %s; listening on", ports.size(),
+              fidelity == sim::Fidelity::kTimed ? "timed" : "functional", f.on("strict") ? ", strict" : "", wire.c_str());
+  for (const Port& p : ports) std::printf(" %s", p.path.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+
+  sim::Runner runner(world, sim::Runner::Mode::kRealTime);
+  const auto start = Clock::now();
+  auto next_stats = start + std::chrono::seconds(1);
+  bool served = false;
+  std::string exit_reason = "signal";
+  std::vector<pollfd> pfds;
+  while (!app::stop_requested()) {
+    pfds.clear();
+    bool connected = false;
+    for (const Port& p : ports) {
+      pfds.push_back({p.listen_fd, POLLIN, 0});
+      pfds.push_back({p.conn ? p.conn->fd() : -1, POLLIN, 0});
+      connected |= p.conn != nullptr;
+    }
+    // 1 ms ticks while a client is connected: the model's timers (link, reset, interrupt moderation) run.
+    const int n = ::poll(pfds.data(), pfds.size(), connected ? 1 : 50);
+    if (n < 0 && errno != EINTR) throw nic::Error(std::string("poll: ") + std::strerror(errno));
+    runner.pump();
+    for (size_t i = 0; i < ports.size(); ++i) {
+      Port& p = ports[i];
+      if (pfds[2 * i].revents & POLLIN) {
+        const int fd = vfio_user::accept_client(p.listen_fd);
+        if (fd >= 0 && p.conn) {
+          std::printf("nicsim_server: %s: refusing a second client (one per socket)\n", p.fn->name().c_str());
+          ::close(fd);
+        } else if (fd >= 0) {
+          p.session = std::make_unique<vfio_user::Session>(*p.fn);
+          p.conn = std::make_unique<vfio_user::Connection>(fd, *p.session);
+          ++p.clients;
+          std::printf("nicsim_server: %s: client connected on %s\n", p.fn->name().c_str(), p.path.c_str());
+        }
+      }
+      if (p.conn && (pfds[2 * i + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
+        const uint64_t before = p.session->stats().messages;
+        const auto t0 = Clock::now();
+        const bool ok = p.conn->service(64);
+        p.service_s += std::chrono::duration<double>(Clock::now() - t0).count();
+        p.serviced += p.session->stats().messages - before;
+        if (!ok) served |= end_session(p, p.conn->reason());
+      }
+    }
+    std::fflush(stdout);
+    const auto now = Clock::now();
+    if (now >= next_stats) {
+      next_stats += std::chrono::seconds(1);
+      if (connected && !quiet) {
+        std::string line = "[nicsim " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - start).count()) + "s]";
+        for (Port& p : ports) {
+          if (!p.session) continue;
+          line += " " + port_stats(p, p.session->stats(), p.last) + ";";
+          p.last = p.session->stats();
+        }
+        std::printf("%s\n", line.c_str());
+      }
+    }
+    if (!persist && served && std::none_of(ports.begin(), ports.end(), [](const Port& p) { return p.conn != nullptr; })) {
+      exit_reason = "every client disconnected";
+      break;
+    }
+    if (max_seconds && now - start >= std::chrono::seconds(max_seconds)) {
+      exit_reason = "--max-seconds " + std::to_string(max_seconds) + " reached";
+      break;
+    }
+  }
+  for (Port& p : ports)
+    if (p.conn) end_session(p, "server stopping");
+  std::printf("nicsim_server: stopping (%s) after %.1f s (virtual time %.3f s)\n", exit_reason.c_str(),
+              std::chrono::duration<double>(Clock::now() - start).count(), static_cast<double>(world.now()) * 1e-9);
+  for (Port& p : ports) report(p);
+  unlink_all();
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // --socket may repeat: take every occurrence here, and let Flags check the rest.
+  std::vector<std::string> sockets;
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--socket" && i + 1 < argc) {
+      sockets.push_back(argv[++i]);
+    } else if (a.rfind("--socket=", 0) == 0) {
+      sockets.push_back(a.substr(9));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  app::Flags f("nicsim_server",
+               "nicsim_server --socket PATH [--socket PATH]... | --ports N --socket-dir D  [options]\n"
+               "Serves simulated 82599 ports (8086:10fb) as vfio-user PCI devices, e.g. to QEMU's vfio-user-pci.");
+  f.add("socket", "", "a vfio-user socket to serve, one port each (repeatable)");
+  f.add("ports", "0", "number of ports, with --socket-dir");
+  f.add("socket-dir", "", "directory for --ports N sockets: port0.sock, port1.sock, ...");
+  f.add("sim-model", "timed", "timed (cycle-approximate) or functional");
+  f.add_bool("strict", "check every register write against the datasheet's rules (reported on exit)");
+  f.add("wire", "auto",
+        "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), none; auto: pair for an even "
+        "number of ports, sink otherwise");
+  f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");
+  f.add_bool("persist", "keep serving when clients disconnect (default: exit once the last one has gone)");
+  f.add("max-seconds", "0", "stop after this many seconds (0 = no limit)");
+  f.add_bool("quiet", "no per-second stats lines");
+  if (!f.parse(static_cast<int>(rest.size()), rest.data())) return f.exit_code();
+  return app::run_main([&] { return serve(f, sockets); });
+}
