@@ -29,6 +29,12 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
   lp->dev = this;
   loop_port_.reset(lp);
   loop_link_ = world_.make_link(loop_port_.get());
+  // EEPROM: a part number (PBA, words 0x15-0x16, the legacy two-word form) and the checksum word.
+  eeprom_[0x15] = 0x1234;
+  eeprom_[0x16] = 0x5678;
+  uint16_t sum = 0;
+  for (size_t i = 0; i < 0x3F; ++i) sum = static_cast<uint16_t>(sum + eeprom_[i]);
+  eeprom_[0x3F] = static_cast<uint16_t>(0xBABA - sum);
   reset();
   reset_written_at_ = UINT64_MAX;  // power-on, not a software reset
   reset_done_at_ = world_.now();

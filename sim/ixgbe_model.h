@@ -285,7 +285,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   }
   // Register behaviour (sim/ixgbe_registers.cc): one row per register that does more than store a value;
   // `index` is the element of a register array (the queue), `stored` / `old` the value held before.
-  using ReadFn = uint32_t (Ixgbe82599::*)(uint32_t index, uint32_t stored) const;
+  using ReadFn = uint32_t (Ixgbe82599::*)(uint32_t index, uint32_t stored);  // (a read may have effects)
   using WriteFn = void (Ixgbe82599::*)(uint32_t index, uint32_t old, uint32_t value);
   struct Behaviour {
     const nic::reg::RegDef* reg;
@@ -294,13 +294,15 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   };
   static const Behaviour kBehaviours[];
   static const std::vector<const Behaviour*>& behaviour_of();  // by index in nic::ixgbe::kMap
-  uint32_t read_ctrl(uint32_t, uint32_t) const;
-  uint32_t read_status(uint32_t, uint32_t) const;
-  uint32_t read_eec(uint32_t, uint32_t) const;
-  uint32_t read_links(uint32_t, uint32_t) const;
-  uint32_t read_rdrxctl(uint32_t, uint32_t) const;
-  uint32_t read_rxdctl(uint32_t, uint32_t) const;
-  uint32_t read_txdctl(uint32_t, uint32_t) const;
+  uint32_t read_ctrl(uint32_t, uint32_t);
+  uint32_t read_status(uint32_t, uint32_t);
+  uint32_t read_eec(uint32_t, uint32_t);
+  uint32_t read_links(uint32_t, uint32_t);
+  uint32_t read_rdrxctl(uint32_t, uint32_t);
+  uint32_t read_rxdctl(uint32_t, uint32_t);
+  uint32_t read_txdctl(uint32_t, uint32_t);
+  uint32_t read_swsm(uint32_t, uint32_t);
+  void write_eerd(uint32_t, uint32_t, uint32_t);
   void write_rdt(uint32_t, uint32_t, uint32_t);
   void write_tdt(uint32_t, uint32_t, uint32_t);
   void write_ctrl(uint32_t, uint32_t, uint32_t);
@@ -428,6 +430,9 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::array<TxQueue, kQueues> txq_{};
   uint64_t reset_written_at_ = 0;
   uint64_t reset_done_at_ = 0;
+  // The EEPROM's first 64 words (EEC.SIZE = 0), read through EERD: what Linux ixgbe checks at probe, a valid
+  // checksum (word 0x3F makes words 0x00..0x3F sum to 0xBABA) and a part number; no pointer sections.
+  std::array<uint16_t, 64> eeprom_{};
   uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then
   Ixgbe82599* far_ = nullptr;          // the other end of a duplex cable (cable())
   Link* tx_link_ = nullptr;

@@ -88,6 +88,8 @@ const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
     {&CTRL, &Ixgbe82599::read_ctrl, &Ixgbe82599::write_ctrl},
     {&STATUS, &Ixgbe82599::read_status, nullptr},
     {&EEC, &Ixgbe82599::read_eec, nullptr},
+    {&EERD, nullptr, &Ixgbe82599::write_eerd},
+    {&SWSM, &Ixgbe82599::read_swsm, nullptr},
     {&LINKS, &Ixgbe82599::read_links, nullptr},
     {&AUTOC, nullptr, &Ixgbe82599::write_autoc},
     {&RDRXCTL, &Ixgbe82599::read_rdrxctl, nullptr},
@@ -124,23 +126,38 @@ const std::vector<const Ixgbe82599::Behaviour*>& Ixgbe82599::behaviour_of() {
   return by_index;
 }
 
-uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) const { return in_reset() ? v | ctrl::kResetMask : v; }
-uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) const { return status::kMasterEnable.mask(); }
-uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) const {  // §4.6.3: the EEPROM auto-read after a reset
+uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) { return in_reset() ? v | ctrl::kResetMask : v; }
+uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) { return status::kMasterEnable.mask(); }
+uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) {  // §4.6.3: the EEPROM auto-read after a reset
   v |= eec::kPresent.mask();
   return world_.now() >= reset_done_at_ + world_.params().eeprom_ns ? v | eec::kAutoReadDone.mask() : v;
 }
-uint32_t Ixgbe82599::read_links(uint32_t, uint32_t) const {
+uint32_t Ixgbe82599::read_links(uint32_t, uint32_t) {
   return link_up() ? links::kLinkUp.mask() | links::kSpeed.make(links::kSpeed10G) : 0;
 }
-uint32_t Ixgbe82599::read_rdrxctl(uint32_t, uint32_t v) const {  // §4.6.3: DMA init done after a reset
+uint32_t Ixgbe82599::read_rdrxctl(uint32_t, uint32_t v) {  // §4.6.3: DMA init done after a reset
   return world_.now() >= reset_done_at_ + world_.params().dma_init_ns ? v | rdrxctl::kDmaInitDone.mask() : v;
 }
+// §8.2.3.4.9: SMBI reads 0 when the semaphore is free, and that read takes it (the bit then reads 1 until
+// software writes 0). SWESMBI is plain storage: with no firmware modelled, software always gets it.
+uint32_t Ixgbe82599::read_swsm(uint32_t, uint32_t v) {
+  if (!(v & swsm::kSmbi.mask())) r(SWSM.at()) = v | swsm::kSmbi.mask();
+  return v;
+}
+// §8.2.3.2.2: a write with START reads the word at ADDR; DONE and DATA are there at once (the read of a
+// serial EEPROM takes microseconds; software polls DONE either way).
+void Ixgbe82599::write_eerd(uint32_t, uint32_t, uint32_t v) {
+  if (!(v & eerd::kStart.mask())) return;
+  const uint32_t addr = eerd::kAddr.get(v);
+  const uint16_t data = addr < eeprom_.size() ? eeprom_[addr] : 0xFFFF;
+  r(EERD.at()) = eerd::kDone.mask() | eerd::kAddr.make(addr) | eerd::kData.make(data);
+}
+
 // RXDCTL/TXDCTL.ENABLE reads back 1 only once the queue is enabled (§4.6.7, §4.6.8: software polls it).
-uint32_t Ixgbe82599::read_rxdctl(uint32_t q, uint32_t v) const {
+uint32_t Ixgbe82599::read_rxdctl(uint32_t q, uint32_t v) {
   return world_.now() >= rxq_[q].enable_at ? v | rxdctl::kEnable.mask() : v & ~rxdctl::kEnable.mask();
 }
-uint32_t Ixgbe82599::read_txdctl(uint32_t q, uint32_t v) const {
+uint32_t Ixgbe82599::read_txdctl(uint32_t q, uint32_t v) {
   return world_.now() >= txq_[q].enable_at ? v | txdctl::kEnable.mask() : v & ~txdctl::kEnable.mask();
 }
 

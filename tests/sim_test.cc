@@ -51,6 +51,40 @@ TEST_F(SimRegs, EepromAndDmaInitCompleteAfterModelledDelays) {
   EXPECT_NE(rd(RDRXCTL.at()) & rdrxctl::kDmaInitDone.mask(), 0u);
 }
 
+// §8.2.3.2.2 / Linux ixgbe's probe: EEPROM words through EERD, with the checksum rule its drivers enforce
+// (words 0x00..0x3F sum to 0xBABA), a size in EEC and a part number.
+TEST_F(SimRegs, EepromWordsReadThroughEerdHaveAValidChecksum) {
+  world.advance(5'000'000);
+  const uint32_t words = 1u << (eec::kSize.get(rd(EEC.at())) + 6);
+  EXPECT_EQ(words, 64u);
+  auto word = [&](uint32_t addr) {
+    wr(EERD.at(), eerd::kAddr.make(addr) | eerd::kStart.mask());
+    const uint32_t v = rd(EERD.at());
+    EXPECT_TRUE(v & eerd::kDone.mask()) << "word " << addr;
+    EXPECT_EQ(eerd::kAddr.get(v), addr);
+    return static_cast<uint16_t>(eerd::kData.get(v));
+  };
+  uint16_t sum = 0;
+  for (uint32_t i = 0; i <= 0x3F; ++i) sum = static_cast<uint16_t>(sum + word(i));
+  EXPECT_EQ(sum, 0xBABA);
+  EXPECT_NE(word(0x15), 0xFAFA) << "the part number in the legacy form, not a pointer";
+  EXPECT_EQ(word(200), 0xFFFF) << "beyond the EEPROM";
+  EXPECT_EQ(dev.diag().total(), 0u) << dev.diag().summary();
+}
+
+// §8.2.3.4.9: the read that finds SMBI clear takes the semaphore; later reads see it taken until software
+// writes it free. SWESMBI (the firmware half) reads back what software wrote: no firmware is modelled.
+TEST_F(SimRegs, SoftwareSemaphoreIsTakenByTheReadThatFindsItFree) {
+  EXPECT_EQ(rd(SWSM.at()) & swsm::kSmbi.mask(), 0u) << "free: this read takes it";
+  EXPECT_EQ(rd(SWSM.at()) & swsm::kSmbi.mask(), swsm::kSmbi.mask()) << "taken";
+  wr(SWSM.at(), rd(SWSM.at()) | swsm::kSwesmbi.mask());
+  EXPECT_EQ(rd(SWSM.at()) & swsm::kSwesmbi.mask(), swsm::kSwesmbi.mask());
+  wr(SWSM.at(), 0);  // release both
+  EXPECT_EQ(rd(SWSM.at()) & swsm::kSmbi.mask(), 0u) << "free again";
+  EXPECT_EQ(rd(FWSM.at()), fwsm::kFwValid.mask()) << "no firmware running, its image valid";
+  EXPECT_EQ(dev.diag().total(), 0u) << dev.diag().summary();
+}
+
 TEST_F(SimRegs, StatisticsClearOnReadAnd64BitCountersClearOnHighRead) {
   wr(MPC.at(0), 5);  // read-only: reported, ignored
   EXPECT_EQ(dev.diag().count("mmio.write-read-only"), 1u);

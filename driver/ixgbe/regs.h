@@ -50,7 +50,33 @@ inline constexpr RegDef EEC{.name = "EEC", .base = 0x10010, .section = "8.2.3.2.
 namespace eec {
 inline constexpr Field kPresent = bit(8);       // PRES
 inline constexpr Field kAutoReadDone = bit(9);  // ARD
+inline constexpr Field kSize = Field{11, 4};     // EEPROM size: 2^(SIZE + 6) 16-bit words
 }  // namespace eec
+// Software reads of EEPROM words (§8.2.3.2.2): write the word address with START, poll DONE, take DATA.
+inline constexpr RegDef EERD{.name = "EERD", .base = 0x10014, .section = "8.2.3.2.2"};
+namespace eerd {
+inline constexpr Field kStart = bit(0);
+inline constexpr Field kDone = bit(1);
+inline constexpr Field kAddr = Field{2, 14};
+inline constexpr Field kData = Field{16, 16};
+}  // namespace eerd
+
+// Semaphores shared by software (both ports' drivers) and firmware (§8.2.3.4; §10.5.4 describes the protocol).
+inline constexpr RegDef SWSM{.name = "SWSM", .base = 0x10140, .section = "8.2.3.4.9"};
+namespace swsm {
+inline constexpr Field kSmbi = bit(0);     // semaphore: reads 0 when free, and the read itself takes it
+inline constexpr Field kSwesmbi = bit(1);  // software/firmware semaphore: reads back 1 once software holds it
+}  // namespace swsm
+// Firmware status (section inferred from the register order of §8.2.3.4: between SWSM and SW_FW_SYNC). No
+// manageability firmware is modelled: only FW_VAL (bit 15, the firmware image is valid) reads 1; Linux's
+// ixgbe warns of a firmware error without it.
+inline constexpr RegDef FWSM{.name = "FWSM", .base = 0x10148, .access = Access::kRO, .reset = 0x00008000,
+                             .section = "8.2.3.4.10"};
+namespace fwsm {
+inline constexpr Field kFwValid = bit(15);
+}  // namespace fwsm
+// Which of the shared resources (EEPROM, PHYs, MAC CSRs) software or firmware holds, taken under SWSM.
+inline constexpr RegDef SW_FW_SYNC{.name = "SW_FW_SYNC", .base = 0x10160, .section = "8.2.3.4.11"};
 
 // ---------------------------------------------------------------------------------------------------------
 // Interrupts (§8.2.3.5)
@@ -326,7 +352,7 @@ inline constexpr RegDef QPTC{.name = "QPTC", .base = 0x08680, .count = 16, .acce
 
 // The whole map. Everything above must be listed here (tests check it); the build fails on any overlap.
 inline constexpr RegDef kMap[] = {
-    CTRL, STATUS, CTRL_EXT, EEC,
+    CTRL, STATUS, CTRL_EXT, EEC, EERD, SWSM, FWSM, SW_FW_SYNC,
     EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
     RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
     RDRXCTL, RXCTRL, RXPBSIZE, FCRTH,
