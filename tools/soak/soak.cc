@@ -331,6 +331,12 @@ struct Soak {
     }
   }
   bool links_up() { return dev(0).link().up && dev(1).link().up; }
+  // Write-backs port i's rx rings rejected (an error bit, or a length or EOP they cannot take).
+  uint64_t rejected_writebacks(int i) {
+    uint64_t n = 0;
+    for (uint16_t q = 0; q < queues; ++q) n += dev(i).rx_ring_stats(q).rx_errors + dev(i).rx_ring_stats(q).bad_desc;
+    return n;
+  }
   // Marks the faults that ended as settled once both links are up again.
   void settle(uint64_t now) {
     while (first_unsettled < faults.size() && faults[first_unsettled].settled_ns != UINT64_MAX) ++first_unsettled;
@@ -359,8 +365,6 @@ std::vector<Cause> drop_causes(Soak& s, int from) {
   const auto& tx = s.model_of(from).counters();
   const auto& rx = s.model_of(to).counters();
   const nic::DeviceHealth h = s.dev(to).health();
-  uint64_t bad_wb = 0;
-  for (uint16_t q = 0; q < s.queues; ++q) bad_wb += s.dev(to).rx_ring_stats(q).rx_errors + s.dev(to).rx_ring_stats(q).bad_desc;
   return {
       {"rx_no_desc", "no free rx descriptor (QPRDC, SRRCTL.DROP_EN)", rx.rx_no_desc},
       {"rx_missed", "rx packet buffer full (MPC)", rx.rx_missed},
@@ -373,7 +377,7 @@ std::vector<Cause> drop_causes(Soak& s, int from) {
       {"tx_bad_frames", "not sent: IOMMU fault on the sender", tx.tx_bad_frames},
       {"tx_lost_reset", "abandoned on the sender's ring by a reset", tx.tx_lost_reset},
       {"driver_rx_discarded", "discarded by the receiving driver during recovery", h.rx_discarded},
-      {"driver_bad_writeback", "dropped by the receiving driver: write-back with an error or bad length", bad_wb},
+      {"driver_bad_writeback", "dropped by the receiving driver: write-back with an error or bad length", s.rejected_writebacks(to)},
   };
 }
 uint64_t total(const std::vector<Cause>& c) {
@@ -679,8 +683,7 @@ int soak_main(int argc, char** argv) {
   for (int from = 0; from < 2; ++from) problems += report_direction(s, from);
   for (int i = 0; i < 2; ++i) {
     const nic::DeviceHealth h = s.dev(i).health();
-    uint64_t corrupted_seen = 0;
-    for (uint16_t q = 0; q < queues; ++q) corrupted_seen += s.dev(i).rx_ring_stats(q).rx_errors + s.dev(i).rx_ring_stats(q).bad_desc;
+    const uint64_t corrupted_seen = s.rejected_writebacks(i);
     std::printf("driver %s: %llu recoveries (%llu tx hangs, %llu device resets found), %llu link changes, "
                 "%llu tx packets discarded unconfirmed, %llu rx frames discarded; %llu write-backs corrupted, %llu "
                 "rejected%s\n",
