@@ -16,7 +16,7 @@ using namespace nic::ixgbe;  // register table and fields: the single source of 
 
 Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
     : world_(world), functional_(world.functional()), iommu_(iommu), config_(std::move(config)),
-      regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1), pcie_(world.params()) {
+      regs_(kBarSize / 4, 0), def_of_(kBarSize / 4, -1), sfp_(config_.sfp), pcie_(world.params()) {
   for (size_t i = 0; i < std::size(kMap); ++i)
     for (uint32_t k = 0; k < kMap[i].count; ++k)
       if (kMap[i].at(k) < kBarSize) def_of_[kMap[i].at(k) / 4] = static_cast<int16_t>(i);
@@ -32,6 +32,18 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
   // EEPROM: a part number (PBA, words 0x15-0x16, the legacy two-word form) and the checksum word.
   eeprom_[0x15] = 0x1234;
   eeprom_[0x16] = 0x5678;
+  // Device capabilities (word 0x2C): bit 0, any SFP+ module may be used (not only Intel-branded ones); bit 7
+  // clear, so Linux checks ESDP.SDP2 (module present) before it believes LINKS.
+  eeprom_[0x2C] = 0x0001;
+  // SFP+ init sequences (word 0x2B points to the list): after a skipped word, pairs of {module type, offset
+  // of its sequence} ending in 0xFFFF, with Linux's type numbers: 3/4 direct-attach copper on LAN 0/1, 5/6
+  // SR/LR (and what is set up like them) on LAN 0/1. A sequence is a skipped word, then values written to
+  // CORECTL (analog settings) until 0xFFFF: the model has no analog front end, so each sequence is empty.
+  eeprom_[0x2B] = 0x0040;
+  const uint16_t list[] = {0x0000, 3, 0x0050, 4, 0x0050, 5, 0x0050, 6, 0x0050, 0xFFFF};
+  std::copy(std::begin(list), std::end(list), eeprom_.begin() + 0x40);
+  eeprom_[0x50] = 0x0000;
+  eeprom_[0x51] = 0xFFFF;
   uint16_t sum = 0;
   for (size_t i = 0; i < 0x3F; ++i) sum = static_cast<uint16_t>(sum + eeprom_[i]);
   eeprom_[0x3F] = static_cast<uint16_t>(0xBABA - sum);

@@ -59,6 +59,7 @@
 #include "sim/iommu.h"
 #include "sim/ixgbe_datapath.h"
 #include "sim/pcie.h"
+#include "sim/sfp.h"
 #include "sim/strict.h"
 #include "sim/world.h"
 
@@ -71,6 +72,8 @@ struct IxgbeConfig {
   // Check every register write against the datasheet's rules for software (sim/strict.h); each violation
   // is reported through diag() under the rule's id with its datasheet section.
   bool strict = false;
+  // What sits in the SFP+ cage (sim/sfp.h): a passive direct-attach cable, an SR optic, or nothing.
+  SfpModule::Kind sfp = SfpModule::Kind::kDirectAttach;
 };
 
 class Ixgbe82599 final : public Endpoint, public EventTarget {
@@ -109,6 +112,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   bool link_up() const { return phy_up() && (!far_ || forced_link() || far_->phy_up()); }
 
   const IxgbeConfig& config() const { return config_; }
+  const SfpModule& sfp() const { return sfp_; }
   Diagnostics& diag() { return diag_; }
   void set_strict(bool on) { config_.strict = on; }
 
@@ -302,6 +306,10 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t read_rxdctl(uint32_t, uint32_t);
   uint32_t read_txdctl(uint32_t, uint32_t);
   uint32_t read_swsm(uint32_t, uint32_t);
+  uint32_t read_esdp(uint32_t, uint32_t);
+  uint32_t read_i2cctl(uint32_t, uint32_t);
+  uint32_t read_anlp1(uint32_t, uint32_t);
+  void write_i2cctl(uint32_t, uint32_t, uint32_t);
   void write_eerd(uint32_t, uint32_t, uint32_t);
   void write_rdt(uint32_t, uint32_t, uint32_t);
   void write_tdt(uint32_t, uint32_t, uint32_t);
@@ -430,9 +438,12 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::array<TxQueue, kQueues> txq_{};
   uint64_t reset_written_at_ = 0;
   uint64_t reset_done_at_ = 0;
-  // The EEPROM's first 64 words (EEC.SIZE = 0), read through EERD: what Linux ixgbe checks at probe, a valid
-  // checksum (word 0x3F makes words 0x00..0x3F sum to 0xBABA) and a part number; no pointer sections.
-  std::array<uint16_t, 64> eeprom_{};
+  // The EEPROM (128 words, EEC.SIZE = 1), read through EERD, with what Linux's ixgbe reads at probe: a valid
+  // checksum (word 0x3F makes words 0x00..0x3F sum to 0xBABA), a part number, the device capabilities and the
+  // SFP+ init-sequence list (ixgbe_model.cc); no pointer sections.
+  std::array<uint16_t, 128> eeprom_{};
+  SfpModule sfp_;
+  bool an_restarted_ = false;  // AUTOC.RESTART_AN written since the last reset (ANLP1.AN_STATE)
   uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then
   Ixgbe82599* far_ = nullptr;          // the other end of a duplex cable (cable())
   Link* tx_link_ = nullptr;

@@ -71,6 +71,8 @@ void Ixgbe82599::reset() {
   tx_pb_.clear();
   tx_pb_bytes_ = 0;
   for (Vector& v : vec_) v = Vector{v.next_ok, false, v.timer, v.fired};
+  an_restarted_ = false;
+  sfp_.drive(true, true);  // I2CCTL's reset value releases both lines
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
@@ -90,6 +92,9 @@ const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
     {&EEC, &Ixgbe82599::read_eec, nullptr},
     {&EERD, nullptr, &Ixgbe82599::write_eerd},
     {&SWSM, &Ixgbe82599::read_swsm, nullptr},
+    {&ESDP, &Ixgbe82599::read_esdp, nullptr},
+    {&I2CCTL, &Ixgbe82599::read_i2cctl, &Ixgbe82599::write_i2cctl},
+    {&ANLP1, &Ixgbe82599::read_anlp1, nullptr},
     {&LINKS, &Ixgbe82599::read_links, nullptr},
     {&AUTOC, nullptr, &Ixgbe82599::write_autoc},
     {&RDRXCTL, &Ixgbe82599::read_rdrxctl, nullptr},
@@ -129,7 +134,8 @@ const std::vector<const Ixgbe82599::Behaviour*>& Ixgbe82599::behaviour_of() {
 uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) { return in_reset() ? v | ctrl::kResetMask : v; }
 uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) { return status::kMasterEnable.mask(); }
 uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) {  // §4.6.3: the EEPROM auto-read after a reset
-  v |= eec::kPresent.mask();
+  v |= eec::kPresent.mask() | eec::kSize.make(1);  // 2^(1 + 6) = 128 words (eeprom_)
+  static_assert(sizeof(eeprom_) / 2 == 128);
   return world_.now() >= reset_done_at_ + world_.params().eeprom_ns ? v | eec::kAutoReadDone.mask() : v;
 }
 uint32_t Ixgbe82599::read_links(uint32_t, uint32_t) {
@@ -143,6 +149,23 @@ uint32_t Ixgbe82599::read_rdrxctl(uint32_t, uint32_t v) {  // §4.6.3: DMA init 
 uint32_t Ixgbe82599::read_swsm(uint32_t, uint32_t v) {
   if (!(v & swsm::kSmbi.mask())) r(SWSM.at()) = v | swsm::kSmbi.mask();
   return v;
+}
+// SDP2 is the SFP+ cage's module-present pin.
+uint32_t Ixgbe82599::read_esdp(uint32_t, uint32_t v) {
+  return sfp_.kind() != SfpModule::Kind::kEmpty ? v | esdp::kSdp2.mask() : v & ~esdp::kSdp2.mask();
+}
+// The two-wire bus to the module: the OUT bits as written, the IN bits as the lines are (sim/sfp.h).
+uint32_t Ixgbe82599::read_i2cctl(uint32_t, uint32_t v) {
+  v &= ~(i2cctl::kClkIn.mask() | i2cctl::kDataIn.mask());
+  return v | (sfp_.scl() ? i2cctl::kClkIn.mask() : 0) | (sfp_.sda() ? i2cctl::kDataIn.mask() : 0);
+}
+void Ixgbe82599::write_i2cctl(uint32_t, uint32_t, uint32_t v) {
+  sfp_.drive(v & i2cctl::kClkOut.mask(), v & i2cctl::kDataOut.mask());
+}
+// AN_STATE leaves 0 once auto-negotiation was restarted (the model has no AN state machine: state 1 stands
+// for "started"); back to 0 at reset.
+uint32_t Ixgbe82599::read_anlp1(uint32_t, uint32_t v) {
+  return an_restarted_ ? v | anlp1::kAnState.make(1) : v & ~anlp1::kAnState.mask();
 }
 // §8.2.3.2.2: a write with START reads the word at ADDR; DONE and DATA are there at once (the read of a
 // serial EEPROM takes microseconds; software polls DONE either way).
@@ -186,6 +209,7 @@ void Ixgbe82599::write_ctrl(uint32_t, uint32_t, uint32_t v) {
 void Ixgbe82599::write_autoc(uint32_t, uint32_t, uint32_t v) {
   r(AUTOC.at()) = v & ~autoc::kAnRestart.mask();  // self-clearing
   if (!(v & autoc::kAnRestart.mask())) return;
+  an_restarted_ = true;
   const uint64_t now = world_.now();
   link_up_at_ = forced_link() ? now + 1000 : cabled() ? now + world_.params().link_up_ns : UINT64_MAX;
   phy_changed();

@@ -94,6 +94,10 @@ void report(Port& p) {
               static_cast<unsigned long long>(s.irq_sets), static_cast<unsigned long long>(s.interrupts),
               static_cast<unsigned long long>(s.resets), static_cast<unsigned long long>(s.fds_received),
               static_cast<unsigned long long>(s.fds_kept));
+  const sim::SfpModule& m = p.fn->model().sfp();
+  std::printf("  SFP+ cage: %s; I2C: %llu START, %llu bytes read, %llu addresses not acknowledged\n", m.describe().c_str(),
+              static_cast<unsigned long long>(m.stats().starts), static_cast<unsigned long long>(m.stats().bytes_read),
+              static_cast<unsigned long long>(m.stats().nacked_addresses));
   if (p.serviced)
     std::printf("  server time per message: %.2f us (mean over %llu)\n", p.service_s * 1e6 / static_cast<double>(p.serviced),
                 static_cast<unsigned long long>(p.serviced));
@@ -130,6 +134,12 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
   const uint64_t max_seconds = f.u64("max-seconds");
   const bool persist = f.on("persist"), quiet = f.on("quiet");
+  const std::string sfp_name = f.str("sfp");
+  if (sfp_name != "da" && sfp_name != "sr" && sfp_name != "none")
+    throw nic::Error("--sfp: '" + sfp_name + "' is not one of da, sr, none");
+  const sim::SfpModule::Kind sfp = sfp_name == "da"   ? sim::SfpModule::Kind::kDirectAttach
+                                   : sfp_name == "sr" ? sim::SfpModule::Kind::kSr
+                                                      : sim::SfpModule::Kind::kEmpty;
 
   sim::World world({}, fidelity);
   std::vector<Port> ports(paths.size());
@@ -144,6 +154,7 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     c.name = "port" + std::to_string(i);
     c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(i)};
     c.strict = f.on("strict");
+    c.sfp = sfp;
     p.fn = std::make_unique<vfio_user::IxgbeFunction>(world, c, fo);
   }
   if (wire == "pair")
@@ -270,6 +281,7 @@ int main(int argc, char** argv) {
   f.add("ports", "0", "number of ports, with --socket-dir");
   f.add("socket-dir", "", "directory for --ports N sockets: port0.sock, port1.sock, ...");
   f.add("sim-model", "timed", "timed (cycle-approximate) or functional");
+  f.add("sfp", "da", "what sits in each port's SFP+ cage: da (passive direct-attach cable), sr (10GBASE-SR optic), none");
   f.add_bool("strict", "check every register write against the datasheet's rules (reported on exit)");
   f.add("wire", "auto",
         "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), none; auto: pair for an even "

@@ -45,6 +45,23 @@ inline constexpr Field kNoSnoopDisable = bit(16);  // NS_DIS
 inline constexpr Field kDriverLoaded = bit(28);    // DRV_LOAD
 }  // namespace ctrl_ext
 
+// Software-definable pins (§8.2.3.1). On SFP+ boards SDP2 reads 1 while a module sits in the cage; Linux's
+// ixgbe reports link down without it (unless EEPROM word 0x2C bit 7 says the board needs no such check).
+inline constexpr RegDef ESDP{.name = "ESDP", .base = 0x00020, .section = "8.2.3.1"};
+namespace esdp {
+inline constexpr Field kSdp2 = bit(2);  // SFP+ module present
+inline constexpr Field kSdp3 = bit(3);  // SFP+ transmit laser disable
+}  // namespace esdp
+// The SFP+ cage's two-wire bus, bit-banged (§8.2.3.1; the module side is sim/sfp.h). Open drain: an OUT bit
+// of 1 releases the line; the IN bits read the lines. Reset value modelled as both lines released.
+inline constexpr RegDef I2CCTL{.name = "I2CCTL", .base = 0x00028, .reset = 0x0000000A, .section = "8.2.3.1"};
+namespace i2cctl {
+inline constexpr Field kClkIn = bit(0);
+inline constexpr Field kClkOut = bit(1);
+inline constexpr Field kDataIn = bit(2);
+inline constexpr Field kDataOut = bit(3);
+}  // namespace i2cctl
+
 // EEPROM/Flash control (§8.2.3.2.1)
 inline constexpr RegDef EEC{.name = "EEC", .base = 0x10010, .section = "8.2.3.2.1"};
 namespace eec {
@@ -210,6 +227,12 @@ inline constexpr uint32_t kLms10GSerial = 3;
 }  // namespace autoc
 
 inline constexpr RegDef LINKS{.name = "LINKS", .base = 0x042A4, .access = Access::kRO, .section = "8.2.3.22.20"};
+// Auto-negotiation link partner / state (§8.2.3.22). Linux's ixgbe restarts AN after an SFP+ module's setup
+// and waits up to 40-80 ms for AN_STATE to leave 0 (it fails the probe otherwise).
+inline constexpr RegDef ANLP1{.name = "ANLP1", .base = 0x042B0, .access = Access::kRO, .section = "8.2.3.22"};
+namespace anlp1 {
+inline constexpr Field kAnState = Field{16, 4};
+}  // namespace anlp1
 namespace links {
 inline constexpr Field kSpeed = Field{28, 2};
 inline constexpr uint32_t kSpeed100M = 1, kSpeed1G = 2, kSpeed10G = 3;
@@ -352,11 +375,11 @@ inline constexpr RegDef QPTC{.name = "QPTC", .base = 0x08680, .count = 16, .acce
 
 // The whole map. Everything above must be listed here (tests check it); the build fails on any overlap.
 inline constexpr RegDef kMap[] = {
-    CTRL, STATUS, CTRL_EXT, EEC, EERD, SWSM, FWSM, SW_FW_SYNC,
+    CTRL, STATUS, CTRL_EXT, ESDP, I2CCTL, EEC, EERD, SWSM, FWSM, SW_FW_SYNC,
     EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
     RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
     RDRXCTL, RXCTRL, RXPBSIZE, FCRTH,
-    HLREG0, MAXFRS, AUTOC, LINKS,
+    HLREG0, MAXFRS, AUTOC, LINKS, ANLP1,
     RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE, TXPBTHRESH,
     MTQC, MNGTXMAP, SECTXCTRL, SECTXSTAT, SECRXCTRL, SECRXSTAT,
     FCTRL, MCSTCTRL, MTA, RAL, RAH, MRQC, RETA, RSSRK,
@@ -372,6 +395,8 @@ static_assert(srrctl::kDescType.mask() == 0x0E000000 && srrctl::kDropEnable.mask
 static_assert(txdctl::kPrefetchThresh.mask() == 0x7F && txdctl::kHostThresh.mask() == 0x7F00 &&
               txdctl::kWritebackThresh.mask() == 0x7F0000);
 static_assert(autoc::kLinkModeSelect.mask() == 0xE000 && autoc::kPmaPmd10G.mask() == 0x180);
+static_assert(i2cctl::kClkIn.mask() == 0x1 && i2cctl::kClkOut.mask() == 0x2 && i2cctl::kDataIn.mask() == 0x4 &&
+              i2cctl::kDataOut.mask() == 0x8 && esdp::kSdp2.mask() == 0x4 && anlp1::kAnState.mask() == 0x000F0000);
 static_assert(links::kSpeed.mask() == 0x30000000 && links::kLinkUp.mask() == 0x40000000);
 static_assert(rdrxctl::kRscFirstSize.mask() == 0x003E0000);
 static_assert(dtxmxszrq::kMaxBytesNumReq.mask() == 0xFFF);
