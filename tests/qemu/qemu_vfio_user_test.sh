@@ -13,7 +13,8 @@
 # I2C (a passive direct-attach cable, its type 3), finds the module's init sequence in the EEPROM, restarts
 # auto-negotiation and reports "NIC Link is Up 10 Gbps" with carrier on both ports. Reported, not asserted:
 # the kernel messages and the server's list of BAR0 registers the driver touched that the model does not have.
-# Not tested yet: traffic between the ports.
+# Reported, not asserted yet: a ping from eth0 to eth1 (in its own network namespace) and the interface
+# counters; it does not pass today (no MSI-X interrupt reaches the guest: the server's "interrupts" is 0).
 #
 # Skips (exit 0, saying so) only when QEMU 11 is not installed and ci/qemu/setup.sh could not install it;
 # the other pieces (guest kernel, busybox, cpio) missing is a failure naming ci/qemu/setup.sh.
@@ -105,8 +106,9 @@ check "ixgbe read a valid EEPROM (its part number in the kernel log)" grep -aq '
 # The SFP+ module over I2C (sim/sfp.h): SFF-8472 identifier 0x03, passive cable -> Linux's sfp_type 3 (direct
 # attach, core 0); the EEPROM's init-sequence list has that type; ANLP1 leaves AN state 0 after the restart.
 check "ixgbe identified the SFP+ module on both ports (direct-attach copper, type 3)" \
-  [ "$(grep -ac 'eth[01]: detected SFP+: 3' "$log")" = 2 ]
-check "link is up at 10 Gbit/s on both ports (kernel log)" [ "$(grep -ac 'eth[01]: NIC Link is Up 10 Gbps' "$log")" = 2 ]
+  sh -c "grep -aq 'eth0: detected SFP+: 3' '$log' && grep -aq 'eth1: detected SFP+: 3' '$log'"
+check "link is up at 10 Gbit/s on both ports (kernel log)" \
+  sh -c "grep -aq 'eth0: NIC Link is Up 10 Gbps' '$log' && grep -aq 'eth1: NIC Link is Up 10 Gbps' '$log'"
 check "both netdevs have carrier" [ "$(grep -ac '^@@NETDEV eth[01] .* carrier 1' "$log")" = 2 ]
 check "no module reported unsupported or missing" sh -c "! grep -aqiE 'unsupported SFP|SFP.*not (supported|present)|HW Init failed' '$log'"
 
@@ -118,8 +120,9 @@ check "the model's SFP+ module was read over I2C on both ports" \
 check "no protocol errors" [ -z "$(grep -E 'messages [0-9]+ \(errors [1-9]' "$out/server.log")" ]
 
 # --- Reported, not asserted: how far Linux's ixgbe got, and what it needed that the model lacks.
-echo "=== ixgbe's probe and link (reported)"
-grep -a -E '^@@(PROBE_|BOUND|NETDEV|INSMOD_FAILED|LINK_UP_CMD)' "$log" | sed 's/^@@/    /'
+echo "=== ixgbe's probe and link; traffic (reported, not asserted: no MSI-X interrupt reaches the guest yet, so"
+echo "    ixgbe never cleans its tx ring and resets the port on a tx timeout)"
+grep -a -E '^@@(PROBE_|BOUND|NETDEV|INSMOD_FAILED|LINK_UP_CMD|COUNTERS_|PING)' "$log" | sed 's/^@@/    /'
 echo "    kernel messages:"
 grep -a '^@@DMESG' "$log" | sed 's/^@@DMESG /      /' | head -40
 sed -n '/^=== port0/,/^=== port1/p' "$out/server.log" | grep -E 'messages|server time|model diagnostics|mmio\.' | sed 's/^/    port0: /'

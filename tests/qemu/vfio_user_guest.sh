@@ -4,7 +4,8 @@
 #   1. PCI enumeration from sysfs: every function, and how many are 8086:10fb;
 #   2. Linux's ixgbe (and its dependencies, packed with build_guest.sh -M) loaded, the probe timed: insmod
 #      runs in the background and is given PROBE_BUDGET seconds (prepended by the host script) to finish;
-#   3. what the probe left: its kernel messages, the network interfaces ixgbe registered, their link.
+#   3. what the probe left: its kernel messages, the network interfaces ixgbe registered, their link;
+#   4. a ping from eth0 to eth1 (moved into its own network namespace) and both interfaces' packet counters.
 for d in /sys/bus/pci/devices/*; do
   echo "@@PCI ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
 done
@@ -47,6 +48,26 @@ for i in /sys/class/net/*; do
   [ "$(basename "$(readlink "$i/device/driver")")" = ixgbe ] || continue
   echo "@@NETDEV ${i##*/} mac $(cat "$i/address") operstate $(cat "$i/operstate") carrier $(cat "$i/carrier" 2>/dev/null || echo ?)"
 done
+# 4. Traffic: eth1 in a network namespace of its own (else the kernel would route 10.9.0.1 -> 10.9.0.2 over
+#    loopback), then ping across the simulated cable; the interface counters before and after.
+if [ -e /sys/class/net/eth0 ] && [ -e /sys/class/net/eth1 ]; then
+  unshare -n sleep 300 &
+  ns=$!
+  sleep 0.5
+  ip link set eth1 netns "$ns"
+  ip addr add 10.9.0.1/24 dev eth0
+  ip link set eth0 up
+  nsenter -t "$ns" -n ip addr add 10.9.0.2/24 dev eth1
+  nsenter -t "$ns" -n ip link set eth1 up
+  nsenter -t "$ns" -n ip link set lo up
+  i=0
+  while [ "$(nsenter -t "$ns" -n cat /sys/class/net/eth1/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  echo "@@COUNTERS_BEFORE eth0 tx $(cat /sys/class/net/eth0/statistics/tx_packets) rx $(cat /sys/class/net/eth0/statistics/rx_packets)"
+  ping -c 5 -i 0.2 -W 3 10.9.0.2 2>&1 | sed 's/^/@@PING /'
+  echo "@@COUNTERS_AFTER eth0 tx $(cat /sys/class/net/eth0/statistics/tx_packets) rx $(cat /sys/class/net/eth0/statistics/rx_packets)"
+  echo "@@COUNTERS_AFTER eth1 tx $(nsenter -t "$ns" -n cat /sys/class/net/eth1/statistics/tx_packets) rx $(nsenter -t "$ns" -n cat /sys/class/net/eth1/statistics/rx_packets)"
+  kill "$ns"
+fi
 dmesg | grep -iE 'ixgbe|vfio|dmar.*(fault|error)' | sed 's/^/@@DMESG /'
 # A probe still running holds its device's lock, and poweroff's device shutdown would wait for it forever:
 # an emergency reboot (QEMU runs with -no-reboot, so it exits) a second after /init has printed the status.
