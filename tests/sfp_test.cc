@@ -183,7 +183,7 @@ TEST(Sfp, SdaIsTheWiredAndOfBothDriversAndSclIsTheMasters) {
   EXPECT_EQ(m.stats().starts, 1u);
 }
 
-TEST(Sfp, AReadWritesNothingAndWritesAreAcknowledgedButDoNotChangeThePage) {
+TEST(Sfp, WritesAreAcknowledgedButDoNotChangeThePage) {
   SfpModule m(SfpModule::Kind::kDirectAttach);
   const auto before = m.id_page();
   Master bus(m);

@@ -80,6 +80,14 @@ bool end_session(Port& p, const std::string& why) {
   return real;
 }
 
+// --sfp's value, as app::sim_model_from() reads --sim-model's.
+sim::SfpModule::Kind sfp_from(const std::string& name) {
+  if (name == "da") return sim::SfpModule::Kind::kDirectAttach;
+  if (name == "sr") return sim::SfpModule::Kind::kSr;
+  if (name == "none") return sim::SfpModule::Kind::kEmpty;
+  throw nic::Error("--sfp: '" + name + "' is not one of da, sr, none");
+}
+
 void report(Port& p) {
   const auto& s = p.total;
   std::printf("=== %s (%s): %llu client(s)\n", p.fn->name().c_str(), p.path.c_str(), static_cast<unsigned long long>(p.clients));
@@ -134,12 +142,7 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
   const uint64_t max_seconds = f.u64("max-seconds");
   const bool persist = f.on("persist"), quiet = f.on("quiet");
-  const std::string sfp_name = f.str("sfp");
-  if (sfp_name != "da" && sfp_name != "sr" && sfp_name != "none")
-    throw nic::Error("--sfp: '" + sfp_name + "' is not one of da, sr, none");
-  const sim::SfpModule::Kind sfp = sfp_name == "da"   ? sim::SfpModule::Kind::kDirectAttach
-                                   : sfp_name == "sr" ? sim::SfpModule::Kind::kSr
-                                                      : sim::SfpModule::Kind::kEmpty;
+  const sim::SfpModule::Kind sfp = sfp_from(f.str("sfp"));
 
   sim::World world({}, fidelity);
   std::vector<Port> ports(paths.size());
