@@ -90,9 +90,12 @@ void Ixgbe82599::phy_changed() {
 }
 
 void Ixgbe82599::link_changed(bool from_far_end) {
-  if (from_far_end && !removed_) r(EICR.at()) |= eicr::kLinkStatusChange.mask();
+  if (from_far_end && !removed_) set_causes(eicr::kLinkStatusChange.mask());
   const uint64_t at = link_up_at();
+  ++link_gen_;
   if (at == UINT64_MAX) return;
+  // LSC when the link comes up (§8.2.3.5.1: any change of LINKS.LINK_UP), unless something changes first.
+  if (at > world_.now()) world_.schedule(at, this, kLinkUp, link_gen_);
   for (uint32_t q = 0; q < kQueues; ++q)
     if (txq_[q].enable_at != UINT64_MAX) schedule_kick(q, std::max(at, world_.now()));
 }
@@ -102,7 +105,7 @@ void Ixgbe82599::link_changed(bool from_far_end) {
 void Ixgbe82599::fault_link_down(bool down) {
   if (down == link_fault_) return;
   link_fault_ = down;
-  r(EICR.at()) |= eicr::kLinkStatusChange.mask();
+  set_causes(eicr::kLinkStatusChange.mask());
   // Retrain: the link comes back after auto-negotiation (or at once when forced up), then queued frames go.
   if (!down) {
     const uint64_t now = world_.now();
@@ -170,6 +173,9 @@ void Ixgbe82599::on_event(uint32_t kind, uint64_t a) {
     case kItr:
       vec_[q].timer = false;
       try_fire(q);
+      break;
+    case kLinkUp:
+      if (a == link_gen_ && link_up()) set_causes(eicr::kLinkStatusChange.mask());
       break;
     default: break;
   }

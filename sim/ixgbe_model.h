@@ -176,7 +176,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
  private:
   enum EventKind : uint32_t {
     kTxKick = 1, kLoopback = 2, kRxDoorbell = 3, kRxDescArrive = 4, kTxDescArrive = 5, kRxDrain = 6,
-    kHostWrite = 7, kTxDataDone = 8, kRxFlush = 9, kTxFlush = 10, kItr = 11,
+    kHostWrite = 7, kTxDataDone = 8, kRxFlush = 9, kTxFlush = 10, kItr = 11, kLinkUp = 12,
   };
   using RawDesc = std::array<uint64_t, 2>;
   struct Fetch {
@@ -255,7 +255,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   }
   struct Vector {
     uint64_t next_ok = 0;  // earliest time the EITR interval allows the next interrupt
-    bool pending = false;  // a cause arrived since the vector last fired
+    bool pending = false;  // a queue cause arrived since the vector last fired (masked by EIMS_EX)
+    bool other = false;    // an other cause arrived since then (masked by its EIMS cause bit; IVAR_MISC)
     bool timer = false;
     uint64_t fired = 0;
   };
@@ -326,6 +327,13 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void write_eics(uint32_t, uint32_t, uint32_t);
   void write_eims(uint32_t, uint32_t, uint32_t);
   void write_eimc(uint32_t, uint32_t, uint32_t);
+  uint32_t read_eics(uint32_t, uint32_t);
+  void write_eics_ex(uint32_t, uint32_t, uint32_t);
+  void write_eims_ex(uint32_t, uint32_t, uint32_t);
+  void write_eimc_ex(uint32_t, uint32_t, uint32_t);
+  void write_eiam(uint32_t, uint32_t, uint32_t);
+  void write_eiam_ex(uint32_t, uint32_t, uint32_t);
+  void unmasked(uint32_t word, uint32_t bits);  // vectors 32*word + b newly unmasked: fire what waits
 
   // descriptor engines
   uint64_t now_ps() const { return world_.now() * 1000; }
@@ -367,6 +375,20 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void raise_new(int vector);
   void try_fire(uint32_t v);
   void clear_causes(uint32_t eicr_bits);
+  // EICR's other causes (bits 29:16, e.g. LSC): set them; a newly set, unmasked one interrupts on the vector
+  // IVAR_MISC names (MSI-X mode) or on the one interrupt (vector 0) otherwise.
+  void set_causes(uint32_t eicr_bits);
+  void raise_other();
+  bool msix_mode() const { return r(nic::ixgbe::GPIE.at()) & nic::ixgbe::gpie::kMsixMode.mask(); }
+  // Mask bit of vector v: EIMS_EX in MSI-X mode (EIMS's RTxQ bits alias its first 16), EIMS otherwise.
+  bool vector_unmasked(uint32_t v) const {
+    using namespace nic::ixgbe;
+    return msix_mode() ? (r(EIMS_EX.at(v / 32)) >> (v % 32)) & 1 : (r(EIMS.at()) >> v) & 1;
+  }
+  bool other_unmasked() const {
+    using namespace nic::ixgbe;
+    return r(EICR.at()) & r(EIMS.at()) & eicr::kOtherCauses.mask();
+  }
   // rx
   void on_loopback(Bytes&& frame, uint64_t t);
   void from_wire(std::span<const uint8_t> frame, Bytes* owned);
@@ -445,6 +467,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   SfpModule sfp_;
   bool an_restarted_ = false;  // AUTOC.RESTART_AN written since the last reset (ANLP1.AN_STATE)
   uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then
+  uint64_t link_gen_ = 0;  // counts link changes: a kLinkUp event of an older one is stale
   Ixgbe82599* far_ = nullptr;          // the other end of a duplex cable (cable())
   Link* tx_link_ = nullptr;
   std::unique_ptr<Endpoint> loop_port_;  // MAC loopback (HLREG0.LPBK) delivers here

@@ -70,7 +70,7 @@ void Ixgbe82599::reset() {
   host_writes_.clear();  // in-flight DMA of the old life is lost (its queues' generations changed anyway)
   tx_pb_.clear();
   tx_pb_bytes_ = 0;
-  for (Vector& v : vec_) v = Vector{v.next_ok, false, v.timer, v.fired};
+  for (Vector& v : vec_) v = Vector{v.next_ok, false, false, v.timer, v.fired};
   an_restarted_ = false;
   sfp_.drive(true, true);  // I2CCTL's reset value releases both lines
   reset_written_at_ = now;
@@ -110,9 +110,14 @@ const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
     {&TDLEN, nullptr, &Ixgbe82599::write_tdlen},
     {&TDH, nullptr, &Ixgbe82599::write_tx_ring},
     {&EICR, nullptr, &Ixgbe82599::write_eicr},
-    {&EICS, nullptr, &Ixgbe82599::write_eics},
+    {&EICS, &Ixgbe82599::read_eics, &Ixgbe82599::write_eics},
     {&EIMS, nullptr, &Ixgbe82599::write_eims},
     {&EIMC, nullptr, &Ixgbe82599::write_eimc},
+    {&EIAM, nullptr, &Ixgbe82599::write_eiam},
+    {&EICS_EX, nullptr, &Ixgbe82599::write_eics_ex},
+    {&EIMS_EX, nullptr, &Ixgbe82599::write_eims_ex},
+    {&EIMC_EX, nullptr, &Ixgbe82599::write_eimc_ex},
+    {&EIAM_EX, nullptr, &Ixgbe82599::write_eiam_ex},
 };
 
 // kMap index -> its behaviour row (nullptr: plain storage). Built once; a row for a register the table does
@@ -236,18 +241,56 @@ void Ixgbe82599::write_tdlen(uint32_t q, uint32_t, uint32_t) {
   orphan_n_[q] = 0;
   reset_ring(Ring::kTx, q);
 }
-// Interrupt registers (§7.3.1): EICR is write-1-to-clear, EICS sets causes, EIMS sets and EIMC clears mask bits.
+// Interrupt registers (§7.3.1, §8.2.3.5): EICR is write-1-to-clear, EICS sets causes, EIMS sets and EIMC clears
+// mask bits. Vectors have their own set/mask/clear/auto-mask pairs (the _EX registers); bits 15:0 of the low
+// registers and of the [0] register are one set of bits, so a write to either changes both.
 void Ixgbe82599::write_eicr(uint32_t, uint32_t old, uint32_t v) { clear_causes(v & old); }
 void Ixgbe82599::write_eics(uint32_t, uint32_t, uint32_t v) {
-  for (uint32_t b = 0; b < 32; ++b)
+  for (uint32_t b = 0; b < 16; ++b)
     if (v & (1u << b)) raise(static_cast<int>(b));
+  set_causes(v & eicr::kOtherCauses.mask());
+}
+// Linux's ixgbe reads EICS to see the causes without clearing them (its workaround for a clear-on-read
+// erratum, ixgbe_msix_other()): a read returns EICR and clears nothing.
+uint32_t Ixgbe82599::read_eics(uint32_t, uint32_t) { return r(EICR.at()); }
+void Ixgbe82599::write_eics_ex(uint32_t i, uint32_t, uint32_t v) {
+  for (uint32_t b = 0; b < 32; ++b)
+    if (v & (1u << b)) raise(static_cast<int>(32 * i + b));
 }
 void Ixgbe82599::write_eims(uint32_t, uint32_t old, uint32_t v) {
   r(EIMS.at()) = old | v;  // writing 1 sets, 0 has no effect
-  for (uint32_t b = 0; b < kVectors; ++b)  // causes that were pending while masked fire now (EITR permitting)
-    if ((v & ~old) & (1u << b)) try_fire(b);
+  const uint32_t vectors = v & eicr::kRxTxQueues.mask();
+  const uint32_t fresh = vectors & ~r(EIMS_EX.at(0));
+  r(EIMS_EX.at(0)) |= vectors;
+  unmasked(0, msix_mode() ? fresh : v & ~old & eicr::kRxTxQueues.mask());
+  // An other cause that waited while masked interrupts now.
+  if (v & ~old & r(EICR.at()) & eicr::kOtherCauses.mask()) raise_other();
 }
-void Ixgbe82599::write_eimc(uint32_t, uint32_t, uint32_t v) { r(EIMS.at()) &= ~v; }
+void Ixgbe82599::write_eimc(uint32_t, uint32_t, uint32_t v) {
+  r(EIMS.at()) &= ~v;
+  r(EIMS_EX.at(0)) &= ~(v & eicr::kRxTxQueues.mask());
+}
+void Ixgbe82599::write_eims_ex(uint32_t i, uint32_t old, uint32_t v) {
+  r(EIMS_EX.at(i)) = old | v;
+  if (i == 0) r(EIMS.at()) |= v & eicr::kRxTxQueues.mask();
+  if (msix_mode()) unmasked(i, v & ~old);
+}
+void Ixgbe82599::write_eimc_ex(uint32_t i, uint32_t, uint32_t v) {
+  r(EIMS_EX.at(i)) &= ~v;
+  if (i == 0) r(EIMS.at()) &= ~(v & eicr::kRxTxQueues.mask());
+}
+void Ixgbe82599::write_eiam(uint32_t, uint32_t, uint32_t v) {
+  const uint32_t low = eicr::kRxTxQueues.mask();
+  r(EIAM_EX.at(0)) = (r(EIAM_EX.at(0)) & ~low) | (v & low);
+}
+void Ixgbe82599::write_eiam_ex(uint32_t i, uint32_t, uint32_t v) {
+  const uint32_t low = eicr::kRxTxQueues.mask();
+  if (i == 0) r(EIAM.at()) = (r(EIAM.at()) & ~low) | (v & low);
+}
+void Ixgbe82599::unmasked(uint32_t word, uint32_t bits) {
+  for (uint32_t b = 0; b < 32; ++b)  // causes that were pending while masked fire now (EITR permitting)
+    if (bits & (1u << b) && 32 * word + b < kVectors) try_fire(32 * word + b);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // MMIO
@@ -279,8 +322,8 @@ uint32_t Ixgbe82599::read32(uint32_t offset) {
       if (is(d, GOTCH)) r(GOTCL.at()) = 0;
       if (is(d, TORH)) r(TORL.at()) = 0;
       break;
-    case Access::kWO:
-      return 0;
+    case Access::kWO:  // reads 0, unless its behaviour row answers reads (EICS)
+      return b && b->read ? v : 0;
     case Access::kRW1C:  // EICR also clears on read while GPIE.OCD = 0
       clear_causes(cell);
       cell = 0;

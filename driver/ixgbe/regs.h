@@ -106,8 +106,17 @@ inline constexpr RegDef EIMC{.name = "EIMC", .base = 0x00888, .access = Access::
 inline constexpr RegDef EIAM{.name = "EIAM", .base = 0x00890, .section = "8.2.3.5.6"};
 inline constexpr RegDef GPIE{.name = "GPIE", .base = 0x00898, .section = "8.2.3.5.18"};
 inline constexpr RegDef IVAR{.name = "IVAR", .base = 0x00900, .count = 64, .section = "8.2.3.5.16"};
+// The other causes' vector: INT_ALLOC[1] (bits 15:8) names the MSI-X vector for EICR bits 29:16.
+inline constexpr RegDef IVAR_MISC{.name = "IVAR_MISC", .base = 0x00A00, .section = "8.2.3.5.17"};
+// MSI-X vectors 0..63, one bit each: [0] vectors 0..31, [1] vectors 32..63. Bits 15:0 of EICS/EIMS/EIMC/EIAM
+// and bits 15:0 of their [0] register are the same bits (vectors 0..15, the RTxQ bits of EICR).
+inline constexpr RegDef EICS_EX{.name = "EICS_EX", .base = 0x00A90, .count = 2, .stride = 4, .access = Access::kWO, .section = "8.2.3.5.7"};
+inline constexpr RegDef EIMS_EX{.name = "EIMS_EX", .base = 0x00AA0, .count = 2, .stride = 4, .section = "8.2.3.5.8"};
+inline constexpr RegDef EIMC_EX{.name = "EIMC_EX", .base = 0x00AB0, .count = 2, .stride = 4, .access = Access::kWO, .section = "8.2.3.5.9"};
+inline constexpr RegDef EIAM_EX{.name = "EIAM_EX", .base = 0x00AD0, .count = 2, .stride = 4, .section = "8.2.3.5.10"};
 namespace eicr {
 inline constexpr Field kRxTxQueues = Field{0, 16};  // RTxQ
+inline constexpr Field kOtherCauses = Field{16, 14};  // flow director .. ECC: each masked by its EIMS bit
 inline constexpr Field kLinkStatusChange = bit(20);  // LSC
 // Bit 31 is reserved: EIMC writes use this mask (ixy.rs correction of ixy's 0xFFFFFFFF).
 inline constexpr uint32_t kAllCauses = 0x7FFFFFFF;
@@ -121,6 +130,7 @@ inline constexpr Field kPbaSupport = bit(31);   // PBA_support: MSI-X pending bi
 namespace ivar {  // IVAR[n]: rx queue 2n (7:0), tx queue 2n (15:8), rx queue 2n+1 (23:16), tx queue 2n+1 (31:24)
 inline constexpr Field kAlloc = Field{0, 6};     // INT_ALLOC: the MSI-X vector, within one entry
 inline constexpr Field kAllocValid = bit(7);     // INT_ALLOC_VAL, within one entry
+inline constexpr uint32_t kMiscOtherShift = 8;  // IVAR_MISC: the other causes' entry (TCP timer's at 0)
 inline constexpr uint32_t rx_shift(uint32_t q) { return (q % 2) * 16; }
 inline constexpr uint32_t tx_shift(uint32_t q) { return (q % 2) * 16 + 8; }
 }  // namespace ivar
@@ -376,7 +386,7 @@ inline constexpr RegDef QPTC{.name = "QPTC", .base = 0x08680, .count = 16, .acce
 // The whole map. Everything above must be listed here (tests check it); the build fails on any overlap.
 inline constexpr RegDef kMap[] = {
     CTRL, STATUS, CTRL_EXT, ESDP, I2CCTL, EEC, EERD, SWSM, FWSM, SW_FW_SYNC,
-    EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR,
+    EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR, IVAR_MISC, EICS_EX, EIMS_EX, EIMC_EX, EIAM_EX,
     RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
     RDRXCTL, RXCTRL, RXPBSIZE, FCRTH,
     HLREG0, MAXFRS, AUTOC, LINKS, ANLP1,
