@@ -155,7 +155,9 @@ TEST_F(SimMsix, QueueVectorsAreMaskedByEimsExAndAutoMaskedByEiamEx) {
   EXPECT_EQ(fired, (std::vector<uint32_t>{2, 2, 17}));
   EXPECT_EQ(rd(EICS.at()) & (1u << 17), 0u);
   wr(EIMS_EX.at(0), 1u << 3);
+  EXPECT_EQ(rd(EIMS.at()) & (1u << 3), 1u << 3);  // the alias, from the EX side
   wr(EIMC_EX.at(0), 1u << 3);
+  EXPECT_EQ(rd(EIMS.at()) & (1u << 3), 0u);
   wr(EICS_EX.at(0), 1u << 3);
   EXPECT_EQ(fired.size(), 3u);  // EIMC_EX masked it
 }
