@@ -53,6 +53,25 @@ static_assert(sizeof(AdvTxDesc) == 16);
 static_assert(offsetof(AdvTxDesc, read.cmd_type_len) == 8 && offsetof(AdvTxDesc, read.olinfo_status) == 12 &&
               offsetof(AdvTxDesc, wb.status) == 12);
 
+// Transmit context descriptor, advanced (DTYP = 0010b), §7.2.3.2.3: offload parameters, kept by the queue in
+// one of two slots (IDX) for the frames whose data descriptors name that slot.
+struct AdvTxContextDesc {
+  uint32_t vlan_macip_lens;  // IPLEN (8:0), MACLEN (15:9), VLAN (31:16)
+  uint32_t seqnum_seed;
+  uint32_t type_tucmd_mlhl;  // TUCMD (19:9): IPV4 (10), L4T (12:11); DTYP (23:20), DEXT (29)
+  uint32_t mss_l4len_idx;    // IDX (6:4), L4LEN (15:8), MSS (31:16)
+};
+static_assert(sizeof(AdvTxContextDesc) == 16 && offsetof(AdvTxContextDesc, type_tucmd_mlhl) == 8 &&
+              offsetof(AdvTxContextDesc, mss_l4len_idx) == 12);
+
+namespace txctx {
+inline constexpr uint32_t kIpLenMask = 0x1FF, kMacLenShift = 9, kMacLenMask = 0x7F;
+inline constexpr uint32_t kTucmdIpv4 = 1u << 10;
+inline constexpr uint32_t kL4tShift = 11, kL4tMask = 0x3, kL4tUdp = 0, kL4tTcp = 1, kL4tSctp = 2;
+inline constexpr uint32_t kIdxShift = 4;  // in mss_l4len_idx, and in a data descriptor's olinfo_status
+inline constexpr uint32_t kSlots = 2;     // the 82599 keeps two contexts per queue
+}  // namespace txctx
+
 namespace txd {
 inline constexpr uint32_t kLenMask = 0xFFFF;
 inline constexpr uint32_t kDtypShift = 20, kDtypMask = 0xFu << kDtypShift;  // DTYP (23:20), §7.2.3.2.3-4
@@ -63,7 +82,13 @@ inline constexpr uint32_t kCmdEop = 1u << 24;
 inline constexpr uint32_t kCmdIfcs = 1u << 25;  // insert FCS
 inline constexpr uint32_t kCmdRs = 1u << 27;    // report status
 inline constexpr uint32_t kCmdDext = 1u << 29;  // extended (advanced) descriptor
+inline constexpr uint32_t kCmdVle = 1u << 30;  // insert the context's VLAN tag
+inline constexpr uint32_t kCmdTse = 1u << 31;  // TCP segmentation
 inline constexpr uint32_t kPaylenShift = 14;
+// olinfo_status POPTS (13:8), read from a frame's first data descriptor: insert the IPv4 header checksum (IXSM)
+// and the TCP/UDP checksum (TXSM), where the context the descriptor's IDX names says the headers are.
+inline constexpr uint32_t kPoptsIxsm = 1u << 8, kPoptsTxsm = 1u << 9;
+inline constexpr uint32_t kPoptsChecksums = kPoptsIxsm | kPoptsTxsm;
 inline constexpr uint32_t kStatusDD = 1u << 0;
 }  // namespace txd
 

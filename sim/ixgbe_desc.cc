@@ -29,6 +29,7 @@ void Ixgbe82599::reset_ring(Ring ring, uint32_t q) {
   } else {
     txq_[q].rs_pending.clear();
     txq_[q].tx_done.clear();
+    txq_[q].contexts = {};
     txq_[q].view_regs = UINT64_MAX;
   }
 }

@@ -170,7 +170,8 @@ void Ixgbe82599::tx_now(uint32_t q) {
   while (g.head != tail) {
     nic::AdvTxDesc& d = ring[g.head];
     const uint32_t cmd = d.read.cmd_type_len, len = cmd & nic::txd::kLenMask;
-    if ((cmd & kTypeMask) != kWholeFrame || len < min_frame) [[unlikely]] {
+    if ((cmd & kTypeMask) != kWholeFrame || len < min_frame || (d.read.olinfo_status & nic::txd::kPoptsChecksums))
+        [[unlikely]] {
       if (!tx_general(q, ring, tail, cause)) break;
       continue;
     }
@@ -194,7 +195,7 @@ void Ixgbe82599::tx_now(uint32_t q) {
 }
 
 // Any frame from TDH on: its descriptors up to EOP (at most the on-chip cache's worth, as in timed mode),
-// data descriptors gathered, context descriptors skipped (offloads are not modelled), padded if TXPADEN says
+// data descriptors gathered, context descriptors kept (checksum offload, tx_offload()), padded if TXPADEN says
 // so. Returns false if the frame is not complete yet (no EOP before TDT).
 bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, bool& cause) {
   const Params& p = world_.params();
@@ -214,6 +215,8 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
   std::span<const uint8_t> frame;
   bool assembled = false, bad = false;
   uint64_t rs = 0;  // bit i: descriptor i of the frame asked for status
+  uint32_t olinfo = 0;  // the first data descriptor's
+  bool first_data = true;
   for (uint32_t i = 0; i < ndesc; ++i) {
     const nic::AdvTxDesc& d = ring[slot(i)];
     const dp::TxDesc t = dp::parse_tx(d.read.cmd_type_len);
@@ -222,7 +225,12 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
       report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
       bad = true;
     }
-    if (t.context) continue;  // offloads are not modelled
+    if (t.context) {
+      tx_context(q, d);
+      continue;
+    }
+    if (first_data) olinfo = d.read.olinfo_status;
+    first_data = false;
     const uint32_t len = t.len;
     if (len == 0) {
       report("txd.zero-length", "queue " + std::to_string(q));
@@ -241,6 +249,12 @@ bool Ixgbe82599::tx_general(uint32_t q, nic::AdvTxDesc* ring, uint32_t tail, boo
     if (!assembled) tx_scratch_.assign(frame.begin(), frame.end());
     assembled = true;
     tx_scratch_.insert(tx_scratch_.end(), data, data + len);
+    frame = tx_scratch_;
+  }
+  if (!bad && (olinfo & nic::txd::kPoptsChecksums)) {  // the device writes into its copy, never the host's
+    if (!assembled) tx_scratch_.assign(frame.begin(), frame.end());
+    assembled = true;
+    tx_offload(q, tx_scratch_, olinfo);
     frame = tx_scratch_;
   }
   if (!bad && dp::tx_pads(r(HLREG0.at()), frame.size(), p)) {

@@ -8,7 +8,7 @@
 //   link ...................... link_up(), on AUTOC writes                  (§4.6.4)
 //   rx: filter, packet buffer . receive(), accept()                         (§7.1.1, §7.1.2)
 //   rx: descriptors, DMA ...... drain_rx(), deliver()                       (§7.1.6)
-//   tx: descriptors, wire ..... tx_process()                                (§7.2)
+//   tx: descriptors, wire ..... tx_process(); checksum offload tx_offload()  (§7.2, §7.2.5)
 //   statistics ................ count_rx()/count_tx()                       (§8.2.3.23)
 //   strict mode (datasheet rules for software) ... the rule table and checker in sim/strict.h; the model
 //                               calls it from write32() and read32() in every mode (IxgbeConfig::strict
@@ -150,6 +150,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint64_t rx_dma_drops = 0;     // received, then dropped by an IOMMU fault or an unusable queue
     uint64_t tx_lost_reset = 0;    // descriptors handed over (TDH..TDT) and abandoned by a reset/disable
     uint64_t tx_bad_frames = 0;    // frames not sent: IOMMU fault on a buffer, bad descriptor
+    uint64_t tx_checksum_offloads = 0;  // frames whose checksums the device inserted (POPTS IXSM/TXSM)
     // Of rx_no_desc + rx_missed, the drops that happened while the simulation ran behind its pace
     // (World::behind_pace(), sim/runner.h): the driver could not have run then. The rest were the driver's.
     uint64_t rx_pace_drops = 0;
@@ -246,6 +247,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     std::vector<uint32_t> rs_pending; // timed: RS slots done, not yet written back
     std::deque<TxDone> tx_done;       // timed: frames whose data read is in flight
     uint64_t kick_at = UINT64_MAX;    // timed: earliest scheduled kick
+    std::array<dp::TxContext, nic::txctx::kSlots> contexts{};  // the last context descriptor per IDX
   };
   DescEngine& engine(Ring ring, uint32_t q) {
     return ring == Ring::kRx ? static_cast<DescEngine&>(rxq_[q]) : static_cast<DescEngine&>(txq_[q]);
@@ -354,6 +356,10 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void apply_host_writes();
   void rx_writeback(uint32_t q);
   void tx_writeback(uint32_t q);
+  // A context descriptor (kept in its slot), or the offloads the frame's first data descriptor asks for applied
+  // to the assembled frame (tx_checksums()); either engine calls these.
+  void tx_context(uint32_t q, const nic::AdvTxDesc& d);
+  void tx_offload(uint32_t q, std::span<uint8_t> frame, uint32_t olinfo);
   // interrupts
   // §7.3: a queue's cause goes to the vector its IVAR entry names (bit 7 valid, bits 5:0 vector); without a
   // valid entry rx queue q sets EICR bit q % 16 (and tx queues set nothing), as before IVAR is programmed.

@@ -70,6 +70,8 @@ void Ixgbe82599::tx_process(uint32_t q) {
     frame.clear();
     bool bad = false;
     uint64_t rs = 0;  // bit i: descriptor head + i has RS (Params::tx_desc_cache is at most 64, params.h)
+    uint32_t olinfo = 0;  // the first data descriptor's
+    bool first_data = true;
     for (uint32_t i = 0; i < ndesc; ++i) {
       nic::AdvTxDesc d;
       std::memcpy(&d, g.cache[i].data(), 16);
@@ -80,7 +82,12 @@ void Ixgbe82599::tx_process(uint32_t q) {
         report("txd.unsupported", "queue " + std::to_string(q) + ": legacy or unknown descriptor type");
         bad = true;
       }
-      if (t.context) continue;  // offloads are not modelled
+      if (t.context) {
+        tx_context(q, d);
+        continue;
+      }
+      if (first_data) olinfo = d.read.olinfo_status;
+      first_data = false;
       const uint32_t len = t.len;
       if (len == 0) report("txd.zero-length", "queue " + std::to_string(q));
       const size_t at = frame.size();
@@ -114,6 +121,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
       ++counters_.tx_bad_frames;
       continue;
     }
+    tx_offload(q, frame, olinfo);
     if (dp::tx_pads(r(HLREG0.at()), frame.size(), p)) frame.resize(p.min_frame, 0);
     wire_free_ps_ = std::max(ready_ps, wire_free_ps_) + wire_time_ps(p, static_cast<uint32_t>(frame.size()));
     tx_pb_.emplace_back(wire_free_ps_, static_cast<uint32_t>(bytes));
@@ -172,6 +180,26 @@ void Ixgbe82599::send(std::span<const uint8_t> frame, uint64_t arrival) {
     else link->dst()->receive_view(frame, arrival);
   } else {
     link->send(frames::take(frame), arrival);
+  }
+}
+
+void Ixgbe82599::tx_context(uint32_t q, const nic::AdvTxDesc& d) {
+  nic::AdvTxContextDesc c;
+  std::memcpy(&c, &d, sizeof c);
+  txq_[q].contexts[dp::tx_context_slot(c.mss_l4len_idx)] = dp::parse_tx_context(c);
+}
+
+void Ixgbe82599::tx_offload(uint32_t q, std::span<uint8_t> frame, uint32_t olinfo) {
+  const uint32_t popts = olinfo & nic::txd::kPoptsChecksums;
+  if (!popts) return;
+  switch (dp::tx_checksums(frame, txq_[q].contexts[dp::tx_context_slot(olinfo)], popts)) {
+    case dp::OffloadResult::kDone: ++counters_.tx_checksum_offloads; break;
+    case dp::OffloadResult::kOutsideFrame:
+      report("txd.offload-outside-frame", "queue " + std::to_string(q) + ": MACLEN/IPLEN beyond the frame");
+      break;
+    case dp::OffloadResult::kUnsupportedL4:
+      report("txd.offload-unsupported", "queue " + std::to_string(q) + ": L4T SCTP (CRC-32c not modelled)");
+      break;
   }
 }
 

@@ -127,6 +127,9 @@ inline constexpr Rule kModelDiagnostics[] = {
     {"tx.bad-queue-state", "", "the transmit engine met a queue whose registers cannot be used", true},
     {"txd.unsupported", "", "a transmit descriptor the model does not implement (legacy, or a reserved DTYP)", true},
     {"txd.frame-exceeds-cache", "", "a frame's descriptors do not fit the 40-entry on-chip cache (dropped)", true},
+    {"txd.offload-outside-frame", "", "a checksum offload whose context puts the headers beyond the frame (sent "
+                                      "without it)", true},
+    {"txd.offload-unsupported", "", "an offload the model does not implement (SCTP CRC-32c; sent without it)", true},
 };
 
 constexpr const Rule* find_rule(std::string_view id) {

@@ -350,3 +350,113 @@ TEST_P(Hostile, LoopbackFromATxBufferIntoAnOverlappingRxBuffer) {
   EXPECT_TRUE(rx[0].wb.status_error & nic::rxd::kStatusDD);
   EXPECT_EQ(rx[0].wb.length, 60u);
 }
+
+// Checksum offload (§7.2.5): a context descriptor fills slot IDX; a data descriptor naming that slot with
+// POPTS.IXSM/TXSM gets the IPv4 header checksum and the UDP/TCP checksum (seeded with the pseudo-header sum,
+// as software must) inserted; the slot keeps its context for later frames; the host's buffer is not written.
+namespace {
+// RFC 1071's sum, written out here independently of the model's.
+uint16_t rfc1071(const std::vector<uint8_t>& b) {
+  uint64_t s = 0;
+  for (size_t i = 0; i < b.size(); i += 2) s += (b[i] << 8) + (i + 1 < b.size() ? b[i + 1] : 0);
+  while (s > 0xFFFF) s = (s >> 16) + (s & 0xFFFF);
+  return static_cast<uint16_t>(s);
+}
+std::vector<uint8_t> pseudo(const uint8_t* ip, uint8_t proto, size_t l4_len) {
+  std::vector<uint8_t> p(12);
+  std::copy(ip + 12, ip + 20, p.begin());  // source and destination address
+  p[9] = proto;
+  p[10] = static_cast<uint8_t>(l4_len >> 8);
+  p[11] = static_cast<uint8_t>(l4_len);
+  return p;
+}
+// Ethernet + IPv4 (20 bytes) + UDP or TCP header + payload; IP and L4 checksum fields as software leaves them
+// for the device: IP 0, L4 the pseudo-header sum (not complemented).
+std::vector<uint8_t> l4_frame(uint8_t proto, size_t payload) {
+  const size_t l4h = proto == 17 ? 8 : 20, l4_len = l4h + payload;
+  std::vector<uint8_t> f(14 + 20 + l4_len, 0);
+  f[12] = 0x08;  // IPv4
+  uint8_t* ip = &f[14];
+  ip[0] = 0x45;
+  ip[2] = static_cast<uint8_t>((20 + l4_len) >> 8);
+  ip[3] = static_cast<uint8_t>(20 + l4_len);
+  ip[8] = 64;
+  ip[9] = proto;
+  const uint8_t addrs[8] = {10, 9, 0, 1, 10, 9, 0, 2};
+  std::copy(addrs, addrs + 8, ip + 12);
+  uint8_t* l4 = ip + 20;
+  l4[0] = 0x30, l4[1] = 0x39, l4[2] = 0x01, l4[3] = 0xBB;  // ports 12345 -> 443
+  if (proto == 17) l4[4] = static_cast<uint8_t>(l4_len >> 8), l4[5] = static_cast<uint8_t>(l4_len);
+  else l4[12] = 0x50;  // TCP data offset 5
+  for (size_t i = 0; i < payload; ++i) l4[l4h + i] = static_cast<uint8_t>(i * 13 + 1);
+  const uint16_t seed = rfc1071(pseudo(ip, proto, l4_len));
+  const size_t field = proto == 17 ? 6 : 16;
+  l4[field] = static_cast<uint8_t>(seed >> 8), l4[field + 1] = static_cast<uint8_t>(seed);
+  return f;
+}
+bool ip_checksum_ok(const sim::Bytes& f) { return rfc1071({f.begin() + 14, f.begin() + 34}) == 0xFFFF; }
+bool l4_checksum_ok(const sim::Bytes& f) {
+  std::vector<uint8_t> all = pseudo(&f[14], f[23], f.size() - 34);
+  all.insert(all.end(), f.begin() + 34, f.end());
+  return rfc1071(all) == 0xFFFF;
+}
+}  // namespace
+
+TEST_P(Hostile, ChecksumOffloadInsertsIpAndL4ChecksumsFromTheNamedContextSlot) {
+  uint8_t* m = static_cast<uint8_t*>(mem.virt);
+  const std::vector<uint8_t> udp = l4_frame(17, 37), tcp = l4_frame(6, 100);
+  std::copy(udp.begin(), udp.end(), m + 16384);
+  std::copy(tcp.begin(), tcp.end(), m + 16384 + 2048);
+  const auto context = [&](uint32_t i, uint32_t l4t, uint32_t slot) {
+    nic::AdvTxContextDesc c{};
+    c.vlan_macip_lens = 14u << nic::txctx::kMacLenShift | 20u;
+    c.type_tucmd_mlhl = nic::txd::kCmdDext | nic::txd::kDtypContext << nic::txd::kDtypShift |
+                        nic::txctx::kTucmdIpv4 | l4t << nic::txctx::kL4tShift;
+    c.mss_l4len_idx = slot << nic::txctx::kIdxShift;
+    std::memcpy(&tx[i], &c, sizeof c);
+  };
+  const auto data = [&](uint32_t i, uint32_t off, size_t len, uint32_t popts, uint32_t slot) {
+    tx[i].read.buffer_addr = mem.iova + 16384 + off;
+    tx[i].read.cmd_type_len = nic::txd::kCmdEop | nic::txd::kCmdIfcs | nic::txd::kCmdDext | nic::txd::kTypeData |
+                              nic::txd::kCmdRs | static_cast<uint32_t>(len);
+    tx[i].read.olinfo_status = static_cast<uint32_t>(len) << nic::txd::kPaylenShift | popts | slot << nic::txctx::kIdxShift;
+  };
+  const uint32_t both = nic::txd::kPoptsIxsm | nic::txd::kPoptsTxsm;
+  context(0, nic::txctx::kL4tUdp, 1);
+  data(1, 0, udp.size(), both, 1);                            // UDP through slot 1
+  context(2, nic::txctx::kL4tTcp, 0);
+  data(3, 2048, tcp.size(), both, 0);                         // TCP through slot 0
+  data(4, 0, udp.size(), nic::txd::kPoptsTxsm, 1);            // slot 1 still holds UDP's context: L4 only
+  data(5, 0, udp.size(), 0, 1);                               // no offload asked: as software left it
+  nic.write32(nic::ixgbe::TDT.at(0), 6);
+  world.advance(100'000);
+  ASSERT_EQ(sink.kept.size(), 4u);
+  EXPECT_TRUE(ip_checksum_ok(sink.kept[0]));
+  EXPECT_TRUE(l4_checksum_ok(sink.kept[0]));
+  EXPECT_TRUE(ip_checksum_ok(sink.kept[1]));
+  EXPECT_TRUE(l4_checksum_ok(sink.kept[1]));
+  EXPECT_FALSE(ip_checksum_ok(sink.kept[2])) << "IXSM not asked: the IP field stays 0";
+  EXPECT_TRUE(l4_checksum_ok(sink.kept[2]));
+  EXPECT_EQ(sink.kept[3], sim::Bytes(udp.begin(), udp.end()));
+  EXPECT_EQ(std::vector<uint8_t>(m + 16384, m + 16384 + udp.size()), udp) << "the host's buffer is not written";
+  EXPECT_EQ(nic.device().counters().tx_checksum_offloads, 3u);
+  // Only the checksum fields differ from what software handed over.
+  for (size_t i = 0; i < udp.size(); ++i)
+    if (i != 24 && i != 25 && i != 40 && i != 41) {
+      EXPECT_EQ(sink.kept[0][i], udp[i]) << "byte " << i;
+    }
+}
+
+TEST_P(Hostile, AnOffloadContextBeyondTheFrameIsReportedAndTheFrameSentAsIs) {
+  nic::AdvTxContextDesc c{};
+  c.vlan_macip_lens = 100u << nic::txctx::kMacLenShift | 20u;  // MACLEN 100: past a 60-byte frame
+  c.type_tucmd_mlhl = nic::txd::kCmdDext | nic::txd::kDtypContext << nic::txd::kDtypShift;
+  std::memcpy(&tx[0], &c, sizeof c);
+  tx[1].read.olinfo_status |= nic::txd::kPoptsTxsm;
+  tx[1].read.cmd_type_len = (tx[1].read.cmd_type_len & ~nic::txd::kLenMask) | 60;
+  nic.write32(nic::ixgbe::TDT.at(0), 2);
+  world.advance(100'000);
+  EXPECT_EQ(sink.frames, 1u);
+  EXPECT_EQ(nic.device().diag().count("txd.offload-outside-frame"), 1u);
+  EXPECT_EQ(nic.device().counters().tx_checksum_offloads, 0u);
+}
