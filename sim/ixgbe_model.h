@@ -151,6 +151,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint64_t tx_lost_reset = 0;    // descriptors handed over (TDH..TDT) and abandoned by a reset/disable
     uint64_t tx_bad_frames = 0;    // frames not sent: IOMMU fault on a buffer, bad descriptor
     uint64_t tx_checksum_offloads = 0;  // frames whose checksums the device inserted (POPTS IXSM/TXSM)
+    uint64_t rx_good = 0, tx_good = 0;  // lifetime GPRC and GPTC (the registers clear on read and at reset)
     // Of rx_no_desc + rx_missed, the drops that happened while the simulation ran behind its pace
     // (World::behind_pace(), sim/runner.h): the driver could not have run then. The rest were the driver's.
     uint64_t rx_pace_drops = 0;
@@ -419,6 +420,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   void count_tx(uint32_t q, std::span<const uint8_t> f) {  // §8.2.3.23
     using namespace nic::ixgbe;
     ++r(GPTC.at());
+    ++counters_.tx_good;
     ++r(TPT.at());
     add64(GOTCL.at(), f.size() + world_.params().fcs_bytes);
     // A frame shorter than an Ethernet address (zero-length descriptors, padding off) has no destination.

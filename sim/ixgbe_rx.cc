@@ -61,6 +61,7 @@ void Ixgbe82599::ingress(std::span<const uint8_t> frame, Bytes* owned) {
     return;
   }
   ++r(GPRC.at());
+  ++counters_.rx_good;
   add64(GORCL.at(), len + world_.params().fcs_bytes);
   if (frame[0] & 1) ++r(frame[0] == 0xFF && frame[1] == 0xFF ? BPRC.at() : MPRC.at());
   if (len + world_.params().fcs_bytes == 64) ++r(PRC64.at());

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "driver/error.h"
+#include "sim/pcap_tap.h"
 #include "sim/runner.h"
 #include "sim/vfio_user/ixgbe_function.h"
 #include "sim/vfio_user/session.h"
@@ -34,8 +35,34 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One direction of a simulated cable, at the transmitting port: counts the frames that leave it (and
+// captures them with --pcap), then hands them on unchanged.
+class WireTap final : public sim::Endpoint {
+ public:
+  WireTap(sim::Endpoint* next, sim::PcapWriter* pcap) : next_(next), pcap_(pcap) {}
+  void receive(sim::Bytes&& frame, uint64_t t) override {
+    seen(frame, t);
+    next_->receive(std::move(frame), t);
+  }
+  void receive_view(std::span<const uint8_t> frame, uint64_t t) override {
+    seen(frame, t);
+    next_->receive_view(frame, t);
+  }
+  uint64_t frames = 0, bytes = 0;
+
+ private:
+  void seen(std::span<const uint8_t> frame, uint64_t t) {
+    ++frames;
+    bytes += frame.size();
+    if (pcap_) pcap_->write(frame, t);
+  }
+  sim::Endpoint* next_;
+  sim::PcapWriter* pcap_;
+};
+
 struct Port {
   std::string path;
+  std::unique_ptr<WireTap> tx_wire;  // what this port puts on its cable (none with --wire none)
   int listen_fd = -1;
   std::unique_ptr<vfio_user::IxgbeFunction> fn;
   std::unique_ptr<vfio_user::Session> session;
@@ -111,6 +138,12 @@ void report(Port& p) {
                 static_cast<unsigned long long>(p.serviced));
   std::printf("  function resets (FLR or DEVICE_RESET): %llu; sub-dword BAR0 writes: %llu\n",
               static_cast<unsigned long long>(p.fn->flrs()), static_cast<unsigned long long>(p.fn->subword_writes()));
+  const auto& c = p.fn->model().counters();
+  std::printf("  frames: model GPTC %llu, GPRC %llu (lifetime totals), tx checksum offloads %llu; onto the wire %s\n",
+              static_cast<unsigned long long>(c.tx_good), static_cast<unsigned long long>(c.rx_good),
+              static_cast<unsigned long long>(c.tx_checksum_offloads),
+              p.tx_wire ? (std::to_string(p.tx_wire->frames) + " (" + std::to_string(p.tx_wire->bytes) + " bytes)").c_str()
+                        : "- (no wire)");
   const sim::Diagnostics& d = p.fn->model().diag();
   std::printf("  model diagnostics: %llu\n", static_cast<unsigned long long>(d.total()));
   for (const auto& [rule, n] : d.counts()) std::printf("    %-32s %llu\n", rule.c_str(), static_cast<unsigned long long>(n));
@@ -160,10 +193,23 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     c.sfp = sfp;
     p.fn = std::make_unique<vfio_user::IxgbeFunction>(world, c, fo);
   }
+  std::unique_ptr<sim::PcapWriter> pcap;
+  if (!f.str("pcap").empty()) {
+    if (wire == "none") throw nic::Error("--pcap captures the wires: it needs --wire pair or sink");
+    pcap = std::make_unique<sim::PcapWriter>(f.str("pcap"));
+  }
   if (wire == "pair")
-    for (size_t i = 0; i + 1 < ports.size(); i += 2) sim::Ixgbe82599::cable(ports[i].fn->model(), ports[i + 1].fn->model());
+    for (size_t i = 0; i + 1 < ports.size(); i += 2) {
+      Port &a = ports[i], &b = ports[i + 1];
+      a.tx_wire = std::make_unique<WireTap>(&b.fn->model(), pcap.get());
+      b.tx_wire = std::make_unique<WireTap>(&a.fn->model(), pcap.get());
+      sim::Ixgbe82599::cable(a.fn->model(), b.fn->model(), a.tx_wire.get(), b.tx_wire.get());
+    }
   if (wire == "sink")
-    for (Port& p : ports) p.fn->model().connect(&sink);
+    for (Port& p : ports) {
+      p.tx_wire = std::make_unique<WireTap>(&sink, pcap.get());
+      p.fn->model().connect(p.tx_wire.get());
+    }
   auto unlink_all = [&] {
     for (Port& p : ports)
       if (p.listen_fd >= 0) {
@@ -256,6 +302,10 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   std::printf("nicsim_server: stopping (%s) after %.1f s (virtual time %.3f s)\n", exit_reason.c_str(),
               std::chrono::duration<double>(Clock::now() - start).count(), static_cast<double>(world.now()) * 1e-9);
   for (Port& p : ports) report(p);
+  if (pcap) {
+    pcap->flush();
+    std::printf("capture: %llu frames in %s\n", static_cast<unsigned long long>(pcap->frames()), f.str("pcap").c_str());
+  }
   unlink_all();
   std::fflush(stdout);
   return 0;
@@ -289,6 +339,7 @@ int main(int argc, char** argv) {
   f.add("wire", "auto",
         "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), none; auto: pair for an even "
         "number of ports, sink otherwise");
+  f.add("pcap", "", "write every frame on the simulated wires (both directions) to this pcap file");
   f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");
   f.add_bool("persist", "keep serving when clients disconnect (default: exit once the last one has gone)");
   f.add("max-seconds", "0", "stop after this many seconds (0 = no limit)");
