@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -65,8 +66,11 @@ int send_burst(const std::string& to, uint16_t port, uint32_t count, uint32_t si
 
 int receive(uint16_t port, uint32_t count, uint32_t timeout_ms) {
   const int fd = udp_socket();
-  const int rcvbuf = 8 << 20;  // a burst may arrive faster than this loop runs
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  // A burst may arrive faster than this loop runs: room for all of it (SO_RCVBUFFORCE passes net.core.rmem_max
+  // with CAP_NET_ADMIN; without it, SO_RCVBUF gets what rmem_max allows).
+  const int rcvbuf = static_cast<int>(std::min<uint64_t>(uint64_t{count} * 4096, 256u << 20));
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in me{};
   me.sin_family = AF_INET;
   me.sin_port = htons(port);

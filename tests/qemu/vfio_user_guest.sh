@@ -5,7 +5,11 @@
 #   2. Linux's ixgbe (and its dependencies, packed with build_guest.sh -M) loaded, the probe timed: insmod
 #      runs in the background and is given PROBE_BUDGET seconds (prepended by the host script) to finish;
 #   3. what the probe left: its kernel messages, the network interfaces ixgbe registered, their link;
-#   4. a ping from eth0 to eth1 (moved into its own network namespace) and both interfaces' packet counters.
+#   4. traffic both ways between eth0 and eth1 (moved into its own network namespace): a ping, then a burst of
+#      numbered UDP datagrams each way (udpburst, which checks every one), and both interfaces' counters.
+# IPv6 off everywhere (here, and in the namespace before eth1 moves in): no neighbour discovery or router
+# solicitations on the wire, so every frame captured is one of this script's and the counts can be compared.
+for c in all default; do echo 1 >"/proc/sys/net/ipv6/conf/$c/disable_ipv6"; done
 for d in /sys/bus/pci/devices/*; do
   echo "@@PCI ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class")"
 done
@@ -49,9 +53,13 @@ for i in /sys/class/net/*; do
   echo "@@NETDEV ${i##*/} mac $(cat "$i/address") operstate $(cat "$i/operstate") carrier $(cat "$i/carrier" 2>/dev/null || echo ?)"
 done
 # 4. Traffic: eth1 in a network namespace of its own (else the kernel would route 10.9.0.1 -> 10.9.0.2 over
-#    loopback), then ping across the simulated cable; the interface counters before and after.
+#    loopback), then ping and UDP bursts across the simulated cable; the interface counters from /proc/net/dev
+#    (per namespace, unlike sysfs) once the traffic is over.
+counters() {  # ... | counters IFACE: "rx N tx N" (packets) of IFACE from a /proc/net/dev on stdin
+  tr ':' ' ' | awk -v i="$1" '$1 == i { print "rx " $3 " tx " $11 }'
+}
 if [ -e /sys/class/net/eth0 ] && [ -e /sys/class/net/eth1 ]; then
-  unshare -n sleep 300 &
+  unshare -n sh -c 'for c in all default; do echo 1 >/proc/sys/net/ipv6/conf/$c/disable_ipv6; done; exec sleep 600' &
   ns=$!
   sleep 0.5
   ip link set eth1 netns "$ns"
@@ -60,12 +68,31 @@ if [ -e /sys/class/net/eth0 ] && [ -e /sys/class/net/eth1 ]; then
   nsenter -t "$ns" -n ip addr add 10.9.0.2/24 dev eth1
   nsenter -t "$ns" -n ip link set eth1 up
   nsenter -t "$ns" -n ip link set lo up
+  # Carrier on both (sysfs shows the initial namespace only: eth1's flags come from ip in its own).
+  carrier1() { nsenter -t "$ns" -n ip link show eth1 | grep -q LOWER_UP && echo 1 || echo 0; }
   i=0
-  while [ "$(nsenter -t "$ns" -n cat /sys/class/net/eth1/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  echo "@@COUNTERS_BEFORE eth0 tx $(cat /sys/class/net/eth0/statistics/tx_packets) rx $(cat /sys/class/net/eth0/statistics/rx_packets)"
+  while { [ "$(carrier1)" != 1 ] || [ "$(cat /sys/class/net/eth0/carrier)" != 1 ]; } && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  echo "@@CARRIER eth0 $(cat /sys/class/net/eth0/carrier) eth1 $(carrier1) after ${i}00 ms"
   ping -c 5 -i 0.2 -W 3 10.9.0.2 2>&1 | sed 's/^/@@PING /'
-  echo "@@COUNTERS_AFTER eth0 tx $(cat /sys/class/net/eth0/statistics/tx_packets) rx $(cat /sys/class/net/eth0/statistics/rx_packets)"
-  echo "@@COUNTERS_AFTER eth1 tx $(nsenter -t "$ns" -n cat /sys/class/net/eth1/statistics/tx_packets) rx $(nsenter -t "$ns" -n cat /sys/class/net/eth1/statistics/rx_packets)"
+  # UDP each way: the receiver listens first, the sender sends UDP_COUNT datagrams of 512 bytes.
+  nsenter -t "$ns" -n udpburst --recv --port 9000 --count "${UDP_COUNT:-1000}" --timeout-ms 30000 >/tmp/udp01.txt 2>&1 &
+  r=$!
+  sleep 0.3
+  udpburst --send 10.9.0.2 --port 9000 --count "${UDP_COUNT:-1000}" --size 512 2>&1 | sed 's/^/@@UDP01 /'
+  wait "$r"
+  sed 's/^/@@UDP01 /' /tmp/udp01.txt
+  udpburst --recv --port 9001 --count "${UDP_COUNT:-1000}" --timeout-ms 30000 >/tmp/udp10.txt 2>&1 &
+  r=$!
+  sleep 0.3
+  nsenter -t "$ns" -n udpburst --send 10.9.0.1 --port 9001 --count "${UDP_COUNT:-1000}" --size 512 2>&1 | sed 's/^/@@UDP10 /'
+  wait "$r"
+  sed 's/^/@@UDP10 /' /tmp/udp10.txt
+  sleep 1  # the last frames' tx completions
+  echo "@@COUNTERS eth0 $(counters eth0 </proc/net/dev)"
+  echo "@@COUNTERS eth1 $(nsenter -t "$ns" -n cat /proc/net/dev | counters eth1)"
   kill "$ns"
 fi
 dmesg | grep -iE 'ixgbe|vfio|dmar.*(fault|error)' | sed 's/^/@@DMESG /'
