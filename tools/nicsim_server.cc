@@ -30,6 +30,7 @@
 #include "sim/vfio_user/transport.h"
 #include "sim/world.h"
 #include "tools/app.h"
+#include "tools/packet_template.h"
 
 namespace {
 
@@ -176,6 +177,9 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   const uint64_t max_seconds = f.u64("max-seconds");
   const bool persist = f.on("persist"), quiet = f.on("quiet");
   const sim::SfpModule::Kind sfp = sfp_from(f.str("sfp"));
+  const nic::MacAddr mac_base = app::parse_mac(f.str("mac-base"));
+  if (static_cast<size_t>(mac_base[5]) + paths.size() > 256)
+    throw nic::Error("--mac-base " + f.str("mac-base") + ": the last byte leaves no room for " + std::to_string(paths.size()) + " ports");
 
   sim::World world({}, fidelity);
   std::vector<Port> ports(paths.size());
@@ -188,7 +192,8 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     p.path = paths[i];
     sim::IxgbeConfig c;
     c.name = "port" + std::to_string(i);
-    c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(i)};
+    std::copy(mac_base.begin(), mac_base.end(), c.mac.begin());
+    c.mac[5] = static_cast<uint8_t>(mac_base[5] + i);
     c.strict = f.on("strict");
     c.sfp = sfp;
     p.fn = std::make_unique<vfio_user::IxgbeFunction>(world, c, fo);
@@ -339,6 +344,7 @@ int main(int argc, char** argv) {
   f.add("wire", "auto",
         "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), none; auto: pair for an even "
         "number of ports, sink otherwise");
+  f.add("mac-base", "02:53:49:4d:00:00", "port 0's MAC address (in its EEPROM); port i's adds i to the last byte");
   f.add("pcap", "", "write every frame on the simulated wires (both directions) to this pcap file");
   f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");
   f.add_bool("persist", "keep serving when clients disconnect (default: exit once the last one has gone)");

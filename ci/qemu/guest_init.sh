@@ -19,11 +19,14 @@ mount -t hugetlbfs nodev /dev/hugepages
 echo "$pages" >/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 say "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages) hugepages of 2 MiB at /dev/hugepages"
 
-# Every 82576 (8086:10c9) or 82574 (8086:10d3) no kernel driver claimed goes to vfio-pci. NICSIM_PORTS lists
-# them all in PCI order.
+# Every 82576 (8086:10c9) or 82574 (8086:10d3) no kernel driver claimed goes to vfio-pci, and every 82599
+# (8086:10fb: the simulator served over vfio-user) with `nicsim.vfio_10fb` on the command line (without it, they
+# are left for Linux's ixgbe). NICSIM_PORTS lists them all in PCI order.
+ids="0x8086:0x10c9 0x8086:0x10d3"
+grep -qw nicsim.vfio_10fb /proc/cmdline && ids="$ids 0x8086:0x10fb"
 ports=""
 for d in /sys/bus/pci/devices/*; do
-  case "$(cat "$d/vendor"):$(cat "$d/device")" in 0x8086:0x10c9 | 0x8086:0x10d3) ;; *) continue ;; esac
+  case " $ids " in *" $(cat "$d/vendor"):$(cat "$d/device") "*) ;; *) continue ;; esac
   a=${d##*/}
   ports="${ports:+$ports,}$a"
   if [ ! -e "$d/driver" ]; then

@@ -15,8 +15,13 @@ for p in "$p0" "$p1"; do
   selftest --ports "$p" --count 2000 || rc=1
 done
 
+# ixgbe (the simulated 82599 over vfio-user): a tail write reaches the device a vfio-user message later and
+# the guest does not wait for it, so fwd can fill a 512-entry tx ring while the device is still catching up;
+# fwd drops what tx does not take (ixy's semantics). Its tx ring holds the whole burst too, so counts are exact.
+tx_ring=512
+[ "${NIC:-}" = ixgbe ] && tx_ring=4096
 step "fwd $p1 + pktgen $p0 ($COUNT frames)"
-fwd --ports "$p1" --rx-ring 4096 --count "$COUNT" --seconds 30 >/tmp/fwd.log 2>&1 &
+fwd --ports "$p1" --rx-ring 4096 --tx-ring $tx_ring --count "$COUNT" --seconds 30 >/tmp/fwd.log 2>&1 &
 fwd_pid=$!
 i=0  # fwd is ready once it prints its first per-second statistics
 until grep -q 'RX:' /tmp/fwd.log || ! kill -0 $fwd_pid 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -24,12 +29,12 @@ pktgen --ports "$p0" --count "$COUNT" --dst-mac 52:54:00:4e:49:01 || rc=1
 wait $fwd_pid || rc=1
 step "fwd output"
 cat /tmp/fwd.log
-# 3. igb only (MSI-X through VFIO): the same with `fwd --interrupts`, which sleeps in poll(2) on its rx
+# 3. igb and ixgbe (MSI-X through VFIO): the same with `fwd --interrupts`, which sleeps in poll(2) on its rx
 #    vector's eventfd while idle; pktgen sends IRQ_COUNT frames to another MAC (its own flow in the pcaps).
 #    Output lines are prefixed "irq: " so the checks of step 2 never see them.
-if [ "${NIC:-}" = igb ]; then
+if [ "${NIC:-}" != e1000e ]; then
   step "fwd --interrupts $p1 + pktgen $p0 ($IRQ_COUNT frames)"
-  fwd --ports "$p1" --rx-ring 4096 --interrupts --count "$IRQ_COUNT" --seconds 20 >/tmp/fwd_irq.log 2>&1 &
+  fwd --ports "$p1" --rx-ring 4096 --tx-ring $tx_ring --interrupts --count "$IRQ_COUNT" --seconds 20 >/tmp/fwd_irq.log 2>&1 &
   fwd_pid=$!
   i=0
   until grep -q 'RX:' /tmp/fwd_irq.log || ! kill -0 $fwd_pid 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
