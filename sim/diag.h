@@ -28,8 +28,9 @@ inline std::atomic<uint64_t>& diagnostics_reported() {
 class Diagnostics {
  public:
   void report(const std::string& rule, std::string detail, uint64_t t, std::string section = {}) {
-    ++counts_[rule];
+    const bool first = ++counts_[rule] == 1;
     diagnostics_reported().fetch_add(1, std::memory_order_relaxed);
+    if (first) first_[rule] = {rule, detail, t, section};
     if (log_.size() < kMaxLog) log_.push_back({rule, std::move(detail), t, std::move(section)});
   }
   uint64_t count(const std::string& rule) const {
@@ -42,6 +43,8 @@ class Diagnostics {
     return n;
   }
   const std::vector<Violation>& log() const { return log_; }
+  // Each rule's first report, however many others came before it (the log keeps only the first kMaxLog).
+  const std::map<std::string, Violation>& first() const { return first_; }
   const std::map<std::string, uint64_t>& counts() const { return counts_; }
   std::string summary() const {
     std::string s;
@@ -52,12 +55,14 @@ class Diagnostics {
   }
   void clear() {
     counts_.clear();
+    first_.clear();
     log_.clear();
   }
 
  private:
   static constexpr size_t kMaxLog = 256;
   std::map<std::string, uint64_t> counts_;
+  std::map<std::string, Violation> first_;
   std::vector<Violation> log_;
 };
 

@@ -197,7 +197,9 @@ void StrictChecker::before_write(const RegDef& def, uint32_t i, uint32_t old, ui
     }
   }
   if (is(TXDCTL)) {
-    if ((old & kQueueEnable) && ((old ^ v) & kTxThresholds))
+    // The write that disables the queue may carry new thresholds (Linux's ixgbe_disable_tx writes SWFLSH alone):
+    // the queue stops with it, so no running engine sees them change.
+    if ((old & kQueueEnable) && (v & kQueueEnable) && ((old ^ v) & kTxThresholds))
       flag("queue.tx-changed-while-enabled", name() + " thresholds " + hex(old) + " -> " + hex(v));
     const uint32_t p = txdctl::kPrefetchThresh.get(v), h = txdctl::kHostThresh.get(v), w = txdctl::kWritebackThresh.get(v);
     if (p + w > kOnChipTxDescriptors)

@@ -611,6 +611,18 @@ TEST(StrictLegal, QueueRestartWhileThePortRuns) {
   EXPECT_EQ(p.dev.diag().total(), 0u) << p.dev.diag().summary();
 }
 
+// Linux's ixgbe stops a tx queue with one write of TXDCTL = SWFLSH: ENABLE and the thresholds go to 0 together.
+TEST(StrictLegal, TxQueueStoppedByAWriteThatAlsoClearsItsThresholds) {
+  Port p;
+  p.reset_and_wait();
+  p.tx_ring();
+  p.tx_on();
+  p.wr(TXDCTL.at(0), txdctl::kEnable.mask() | txdctl::kWritebackThresh.make(8) | txdctl::kHostThresh.make(1) |
+                         txdctl::kPrefetchThresh.make(32));  // 0x02080120, as Linux sets it
+  p.wr(TXDCTL.at(0), txdctl::kSwFlush.mask());
+  EXPECT_EQ(p.dev.diag().total(), 0u) << p.dev.diag().summary();
+}
+
 // Filters change with RXEN off, and RXEN comes back on inside the halt (the driver's set_promiscuous).
 TEST(StrictLegal, FilterChangeInsideAnRxenPause) {
   Port p;

@@ -148,9 +148,9 @@ void report(Port& p) {
   const sim::Diagnostics& d = p.fn->model().diag();
   std::printf("  model diagnostics: %llu\n", static_cast<unsigned long long>(d.total()));
   for (const auto& [rule, n] : d.counts()) std::printf("    %-32s %llu\n", rule.c_str(), static_cast<unsigned long long>(n));
-  const auto& log = d.log();
-  for (size_t i = 0; i < log.size() && i < 12; ++i)
-    std::printf("    [%s] %s @%llu ns\n", log[i].rule.c_str(), log[i].detail.c_str(), static_cast<unsigned long long>(log[i].t_ns));
+  for (const auto& [rule, v] : d.first())
+    std::printf("    first [%s]%s %s @%llu ns\n", rule.c_str(), v.section.empty() ? "" : (" (§" + v.section + ")").c_str(),
+                v.detail.c_str(), static_cast<unsigned long long>(v.t_ns));
   if (!p.fn->unknown().empty())
     std::printf("  BAR0 registers the driver touched that the model does not have (%zu):\n%s", p.fn->unknown().size(),
                 p.fn->unknown_report().c_str());
