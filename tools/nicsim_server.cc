@@ -12,9 +12,12 @@
 // the last client disconnected unless --persist) each port's session counters, the model's diagnostics and
 // the BAR0 registers the driver touched that the model does not have.
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -61,9 +64,95 @@ class WireTap final : public sim::Endpoint {
   sim::PcapWriter* pcap_;
 };
 
+// --wire netdev: a port's cable is a unix stream socket (its vfio-user socket's path + ".net") that QEMU joins
+// as a network backend, `-netdev stream,id=N,server=off,addr.type=unix,addr.path=PATH`, so an emulated NIC
+// (igb, e1000e) shares a link with the simulated 82599. Each frame travels as QEMU's stream netdev frames it:
+// its length (4 bytes, big-endian), then its bytes. One peer at a time; frames sent with no peer are counted
+// and lost, as on a cable with nothing at its end.
+class NetdevWire final : public sim::Endpoint {
+ public:
+  NetdevWire(sim::World& world, sim::Endpoint* port) : world_(world), port_(port) {}
+  ~NetdevWire() override { close_peer(); }
+  void receive(sim::Bytes&& frame, uint64_t) override {
+    send(frame);
+    sim::frames::give(std::move(frame));
+  }
+  void receive_view(std::span<const uint8_t> frame, uint64_t) override { send(frame); }
+  // The peer's frames, once poll() says the socket is readable; false when the peer has gone.
+  bool service() {
+    uint8_t chunk[65536];
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_peer(), false;
+    if (n < 0) return true;
+    in_.insert(in_.end(), chunk, chunk + n);
+    size_t at = 0;
+    while (in_.size() - at >= 4) {
+      const uint32_t len = static_cast<uint32_t>(in_[at]) << 24 | in_[at + 1] << 16 | in_[at + 2] << 8 | in_[at + 3];
+      if (len > 65535) {  // not QEMU's framing: stop listening to this peer
+        std::printf("nicsim_server: netdev peer sent a %u-byte frame length; dropping the connection\n", len);
+        return close_peer(), false;
+      }
+      if (in_.size() - at - 4 < len) break;
+      world_.inject(port_, sim::Bytes(in_.begin() + static_cast<ptrdiff_t>(at + 4),
+                                      in_.begin() + static_cast<ptrdiff_t>(at + 4 + len)), world_.now());
+      ++frames_in;
+      at += 4 + len;
+    }
+    in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(at));
+    return true;
+  }
+  // Never blocks: QEMU may be waiting for this server's reply to a register read while its socket is full, so
+  // what it has not read yet waits here (poll for POLLOUT while wants_write()); past kMaxQueued bytes frames are
+  // lost and counted, as a backed-up link would lose them.
+  bool wants_write() const { return fd >= 0 && !out_.empty(); }
+  void flush() {
+    while (fd >= 0 && !out_.empty()) {
+      const ssize_t n = ::send(fd, out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n <= 0) return close_peer();
+      out_.erase(out_.begin(), out_.begin() + n);
+    }
+  }
+  void close_peer() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    in_.clear();
+    out_.clear();
+  }
+  std::string path;
+  int listen_fd = -1, fd = -1;
+  uint64_t peers = 0, frames_in = 0, frames_out = 0, lost_no_peer = 0, lost_backlog = 0;
+
+ private:
+  static constexpr size_t kMaxQueued = 8u << 20;
+  void send(std::span<const uint8_t> frame) {
+    if (fd < 0) {
+      ++lost_no_peer;
+      return;
+    }
+    if (out_.size() + 4 + frame.size() > kMaxQueued) {
+      ++lost_backlog;
+      return;
+    }
+    const uint32_t len = static_cast<uint32_t>(frame.size());
+    const uint8_t hdr[4] = {static_cast<uint8_t>(len >> 24), static_cast<uint8_t>(len >> 16), static_cast<uint8_t>(len >> 8),
+                            static_cast<uint8_t>(len)};
+    out_.insert(out_.end(), hdr, hdr + 4);
+    out_.insert(out_.end(), frame.begin(), frame.end());
+    ++frames_out;
+    flush();
+  }
+  sim::World& world_;
+  sim::Endpoint* port_;
+  std::vector<uint8_t> in_, out_;
+};
+
 struct Port {
   std::string path;
+  std::unique_ptr<NetdevWire> netdev;  // --wire netdev
   std::unique_ptr<WireTap> tx_wire;  // what this port puts on its cable (none with --wire none)
+  std::unique_ptr<WireTap> rx_wire;  // --wire netdev: what the peer sends this port
   int listen_fd = -1;
   std::unique_ptr<vfio_user::IxgbeFunction> fn;
   std::unique_ptr<vfio_user::Session> session;
@@ -145,6 +234,11 @@ void report(Port& p) {
               static_cast<unsigned long long>(c.tx_checksum_offloads),
               p.tx_wire ? (std::to_string(p.tx_wire->frames) + " (" + std::to_string(p.tx_wire->bytes) + " bytes)").c_str()
                         : "- (no wire)");
+  if (p.netdev)
+    std::printf("  netdev %s: %llu peer(s), %llu frames in, %llu out, lost %llu with no peer, %llu to a backlog\n",
+                p.netdev->path.c_str(), static_cast<unsigned long long>(p.netdev->peers),
+                static_cast<unsigned long long>(p.netdev->frames_in), static_cast<unsigned long long>(p.netdev->frames_out),
+                static_cast<unsigned long long>(p.netdev->lost_no_peer), static_cast<unsigned long long>(p.netdev->lost_backlog));
   const sim::Diagnostics& d = p.fn->model().diag();
   std::printf("  model diagnostics: %llu\n", static_cast<unsigned long long>(d.total()));
   for (const auto& [rule, n] : d.counts()) std::printf("    %-32s %llu\n", rule.c_str(), static_cast<unsigned long long>(n));
@@ -170,8 +264,8 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   if (paths.empty()) throw nic::Error("no sockets: give --socket PATH (repeatable) or --ports N --socket-dir D (try --help)");
   std::string wire = f.str("wire");
   if (wire == "auto") wire = paths.size() % 2 ? "sink" : "pair";
-  if (wire != "pair" && wire != "sink" && wire != "none")
-    throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, none");
+  if (wire != "pair" && wire != "sink" && wire != "netdev" && wire != "none")
+    throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, netdev, none");
   if (wire == "pair" && paths.size() % 2) throw nic::Error("--wire pair cables ports two by two: give an even number of ports");
   const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
   const uint64_t max_seconds = f.u64("max-seconds");
@@ -200,7 +294,7 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   }
   std::unique_ptr<sim::PcapWriter> pcap;
   if (!f.str("pcap").empty()) {
-    if (wire == "none") throw nic::Error("--pcap captures the wires: it needs --wire pair or sink");
+    if (wire == "none") throw nic::Error("--pcap captures the wires: it needs --wire pair, sink or netdev");
     pcap = std::make_unique<sim::PcapWriter>(f.str("pcap"));
   }
   if (wire == "pair")
@@ -215,18 +309,34 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
       p.tx_wire = std::make_unique<WireTap>(&sink, pcap.get());
       p.fn->model().connect(p.tx_wire.get());
     }
+  if (wire == "netdev")
+    for (Port& p : ports) {
+      // Frames from the peer pass a tap (captured) on their way to the port, as the port's own pass one out.
+      p.rx_wire = std::make_unique<WireTap>(&p.fn->model(), pcap.get());
+      p.netdev = std::make_unique<NetdevWire>(world, p.rx_wire.get());
+      p.netdev->path = p.path + ".net";
+      p.tx_wire = std::make_unique<WireTap>(p.netdev.get(), pcap.get());
+      p.fn->model().connect(p.tx_wire.get());
+    }
   auto unlink_all = [&] {
-    for (Port& p : ports)
+    for (Port& p : ports) {
       if (p.listen_fd >= 0) {
         ::close(p.listen_fd);
         p.listen_fd = -1;
         ::unlink(p.path.c_str());
       }
+      if (p.netdev && p.netdev->listen_fd >= 0) {
+        ::close(p.netdev->listen_fd);
+        p.netdev->listen_fd = -1;
+        ::unlink(p.netdev->path.c_str());
+      }
+    }
   };
   for (Port& p : ports) {
     std::string err;
     p.listen_fd = vfio_user::listen_unix(p.path, err);
-    if (p.listen_fd < 0) {
+    if (p.listen_fd >= 0 && p.netdev) p.netdev->listen_fd = vfio_user::listen_unix(p.netdev->path, err);
+    if (p.listen_fd < 0 || (p.netdev && p.netdev->listen_fd < 0)) {
       unlink_all();
       throw nic::Error(err);
     }
@@ -235,6 +345,8 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   std::printf("nicsim_server: %zu port(s), %s model%s, wire %s; listening on", ports.size(),
               fidelity == sim::Fidelity::kTimed ? "timed" : "functional", f.on("strict") ? ", strict" : "", wire.c_str());
   for (const Port& p : ports) std::printf(" %s", p.path.c_str());
+  for (const Port& p : ports)
+    if (p.netdev) std::printf(" %s (netdev)", p.netdev->path.c_str());
   std::printf("\n");
   std::fflush(stdout);
 
@@ -250,6 +362,9 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     for (const Port& p : ports) {
       pfds.push_back({p.listen_fd, POLLIN, 0});
       pfds.push_back({p.conn ? p.conn->fd() : -1, POLLIN, 0});
+      pfds.push_back({p.netdev ? p.netdev->listen_fd : -1, POLLIN, 0});
+      pfds.push_back({p.netdev ? p.netdev->fd : -1,
+                      static_cast<short>(POLLIN | (p.netdev && p.netdev->wants_write() ? POLLOUT : 0)), 0});
       connected |= p.conn != nullptr;
     }
     // 1 ms ticks while a client is connected: the model's timers (link, reset, interrupt moderation) run.
@@ -258,7 +373,7 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     runner.pump();
     for (size_t i = 0; i < ports.size(); ++i) {
       Port& p = ports[i];
-      if (pfds[2 * i].revents & POLLIN) {
+      if (pfds[4 * i].revents & POLLIN) {
         const int fd = vfio_user::accept_client(p.listen_fd);
         if (fd >= 0 && p.conn) {
           std::printf("nicsim_server: %s: refusing a second client (one per socket)\n", p.fn->name().c_str());
@@ -270,7 +385,21 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
           std::printf("nicsim_server: %s: client connected on %s\n", p.fn->name().c_str(), p.path.c_str());
         }
       }
-      if (p.conn && (pfds[2 * i + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (p.netdev && (pfds[4 * i + 2].revents & POLLIN)) {
+        const int fd = vfio_user::accept_client(p.netdev->listen_fd);
+        if (fd >= 0 && p.netdev->fd >= 0) {
+          std::printf("nicsim_server: %s: refusing a second netdev peer\n", p.fn->name().c_str());
+          ::close(fd);
+        } else if (fd >= 0) {
+          p.netdev->fd = fd;
+          ++p.netdev->peers;
+          std::printf("nicsim_server: %s: netdev peer connected on %s\n", p.fn->name().c_str(), p.netdev->path.c_str());
+        }
+      }
+      if (p.netdev && p.netdev->fd >= 0 && (pfds[4 * i + 3].revents & POLLOUT)) p.netdev->flush();
+      if (p.netdev && p.netdev->fd >= 0 && (pfds[4 * i + 3].revents & (POLLIN | POLLHUP | POLLERR)) && !p.netdev->service())
+        std::printf("nicsim_server: %s: netdev peer gone\n", p.fn->name().c_str());
+      if (p.conn && (pfds[4 * i + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
         const uint64_t before = p.session->stats().messages;
         const auto t0 = Clock::now();
         const bool ok = p.conn->service(64);
@@ -342,8 +471,9 @@ int main(int argc, char** argv) {
   f.add("sfp", "da", "what sits in each port's SFP+ cage: da (passive direct-attach cable), sr (10GBASE-SR optic), none");
   f.add_bool("strict", "check every register write against the datasheet's rules (reported on exit)");
   f.add("wire", "auto",
-        "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), none; auto: pair for an even "
-        "number of ports, sink otherwise");
+        "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), netdev (each port's cable "
+        "a unix stream socket at its socket path + .net for QEMU's -netdev stream,server=off,addr.type=unix,"
+        "addr.path=...), none; auto: pair for an even number of ports, sink otherwise");
   f.add("mac-base", "02:53:49:4d:00:00", "port 0's MAC address (in its EEPROM); port i's adds i to the last byte");
   f.add("pcap", "", "write every frame on the simulated wires (both directions) to this pcap file");
   f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");

@@ -1,7 +1,8 @@
 // udpburst: a burst of numbered UDP datagrams through the kernel's sockets, and a receiver that accounts for
 // each one: the traffic //tests/qemu:qemu_vfio_user_test passes between Linux's ixgbe ports (busybox has no
 // UDP sender). Each datagram's payload is its sequence number (4 bytes, big-endian) then bytes that depend on
-// it and their offset, so the receiver checks every byte as well as the count.
+// it and their offset, so the receiver checks every byte as well as the count. The sender loses nothing to a
+// full transmit queue: it waits and sends the datagram again (IP_RECVERR makes the kernel say so).
 //   udpburst --send 10.9.0.2 --port 9000 --count 1000 --size 512
 //   udpburst --recv --port 9000 --count 1000 --timeout-ms 5000
 // The receiver prints "received N of COUNT, bad B, duplicate D, out of order O" and exits 0 only for all
@@ -41,7 +42,13 @@ int send_burst(const std::string& to, uint16_t port, uint32_t count, uint32_t si
   dst.sin_port = htons(port);
   if (::inet_pton(AF_INET, to.c_str(), &dst.sin_addr) != 1) throw nic::Error("--send: '" + to + "' is not an IPv4 address");
   const int fd = udp_socket();
+  // Without IP_RECVERR the kernel drops a datagram its full transmit queue cannot take and sendto() still
+  // succeeds; with it, sendto() says ENOBUFS and the datagram is sent again below.
+  const int on = 1;
+  if (::setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on) != 0)
+    throw nic::Error(std::string("setsockopt(IP_RECVERR): ") + std::strerror(errno));
   std::vector<uint8_t> buf(size);
+  uint64_t retries = 0;
   uint32_t sent = 0;
   for (uint32_t seq = 0; seq < count; ++seq) {
     buf[0] = static_cast<uint8_t>(seq >> 24), buf[1] = static_cast<uint8_t>(seq >> 16);
@@ -50,8 +57,10 @@ int send_burst(const std::string& to, uint16_t port, uint32_t count, uint32_t si
     // ENOBUFS: the interface's queue is full; wait for it rather than lose the datagram here.
     ssize_t n;
     while ((n = ::sendto(fd, buf.data(), size, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst)) < 0 &&
-           (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
+           (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)) {
+      ++retries;
       std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
     if (n != static_cast<ssize_t>(size)) {
       std::fprintf(stderr, "udpburst: sendto %s:%u: %s\n", to.c_str(), port, n < 0 ? std::strerror(errno) : "short write");
       break;
@@ -60,7 +69,8 @@ int send_burst(const std::string& to, uint16_t port, uint32_t count, uint32_t si
     if (gap_us) std::this_thread::sleep_for(std::chrono::microseconds(gap_us));
   }
   ::close(fd);
-  std::printf("sent %u of %u datagrams of %u bytes to %s:%u\n", sent, count, size, to.c_str(), port);
+  std::printf("sent %u of %u datagrams of %u bytes to %s:%u (%llu waits for a full transmit queue)\n", sent, count, size,
+              to.c_str(), port, static_cast<unsigned long long>(retries));
   return sent == count ? 0 : 1;
 }
 

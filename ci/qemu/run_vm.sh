@@ -15,12 +15,16 @@
 # --vfio-user SOCKET (repeatable): instead of the emulated NICs, one vfio-user-pci device per socket (a
 # vfio-user server such as tools/nicsim_server), each behind its own PCIe root port (00:01.0, 00:02.0, ...:
 # the device then keeps its PCIe link registers), with guest RAM in a shared memfd the server maps.
+# --netdev-stream PATH (with --vfio-user): also one emulated NIC (--nic, igb by default) at 0000:00:03.0 with
+# MAC 52:54:00:4e:49:00, its network backend a unix stream socket QEMU connects to (-netdev stream,
+# server=off: e.g. nicsim_server --wire netdev), captured in port0.pcap: an emulated NIC and a simulated
+# 82599 on one link.
 # --qemu QEMU: the QEMU to run (default qemu-system-x86_64; vfio-user needs QEMU 11: ci/qemu/setup.sh
 # installs one in $NICSIM_QEMU_CACHE/qemu11).
 set -euo pipefail
 
 cache="${NICSIM_QEMU_CACHE:-/var/cache/nicsim-qemu}"
-timeout=150 smp=2 mem=768 shell="" append="" capture=1 nic=igb qemu=qemu-system-x86_64 vfio_user=()
+timeout=150 smp=2 mem=768 shell="" append="" capture=1 nic=igb qemu=qemu-system-x86_64 vfio_user=() netdev_stream=""
 die() { echo "run_vm.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
     --append) append="$2"; shift ;;
     --qemu) qemu="$2"; shift ;;
     --vfio-user) vfio_user+=("$2"); shift ;;
+    --netdev-stream) netdev_stream="$2"; shift ;;
     -*) die "unknown option $1" ;;
     *) break ;;
   esac
@@ -64,6 +69,11 @@ if [ ${#vfio_user[@]} -gt 0 ]; then
     args+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1)),slot=$((i + 1)),addr=0x$((i + 1))"
            -device "{\"driver\":\"vfio-user-pci\",\"bus\":\"rp$i\",\"socket\":{\"path\":\"${vfio_user[$i]}\",\"type\":\"unix\"}}")
   done
+fi
+if [ -n "$netdev_stream" ]; then
+  args+=(-netdev "stream,id=port0,server=off,addr.type=unix,addr.path=$netdev_stream"
+         -device "$nic,netdev=port0,addr=0x3,mac=52:54:00:4e:49:00")
+  [ -z "$capture" ] || args+=(-object "filter-dump,id=dump0,netdev=port0,file=$out/port0.pcap")
 fi
 for i in 0 1; do
   [ ${#vfio_user[@]} -eq 0 ] || break
