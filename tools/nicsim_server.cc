@@ -28,6 +28,7 @@
 #include "driver/error.h"
 #include "sim/pcap_tap.h"
 #include "sim/runner.h"
+#include "sim/traffic.h"
 #include "sim/vfio_user/ixgbe_function.h"
 #include "sim/vfio_user/session.h"
 #include "sim/vfio_user/transport.h"
@@ -151,6 +152,7 @@ class NetdevWire final : public sim::Endpoint {
 struct Port {
   std::string path;
   std::unique_ptr<NetdevWire> netdev;  // --wire netdev
+  std::unique_ptr<sim::TrafficGen> gen;  // --wire gen
   std::unique_ptr<WireTap> tx_wire;  // what this port puts on its cable (none with --wire none)
   std::unique_ptr<WireTap> rx_wire;  // --wire netdev: what the peer sends this port
   int listen_fd = -1;
@@ -234,6 +236,11 @@ void report(Port& p) {
               static_cast<unsigned long long>(c.tx_checksum_offloads),
               p.tx_wire ? (std::to_string(p.tx_wire->frames) + " (" + std::to_string(p.tx_wire->bytes) + " bytes)").c_str()
                         : "- (no wire)");
+  if (p.gen)
+    std::printf("  generator: %llu frames offered; the model dropped %llu with receive disabled, %llu with the link "
+                "down, %llu filtered\n",
+                static_cast<unsigned long long>(p.gen->sent()), static_cast<unsigned long long>(c.rx_disabled),
+                static_cast<unsigned long long>(c.rx_link_down), static_cast<unsigned long long>(c.rx_filtered));
   if (p.netdev)
     std::printf("  netdev %s: %llu peer(s), %llu frames in, %llu out, lost %llu with no peer, %llu to a backlog\n",
                 p.netdev->path.c_str(), static_cast<unsigned long long>(p.netdev->peers),
@@ -264,14 +271,21 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   if (paths.empty()) throw nic::Error("no sockets: give --socket PATH (repeatable) or --ports N --socket-dir D (try --help)");
   std::string wire = f.str("wire");
   if (wire == "auto") wire = paths.size() % 2 ? "sink" : "pair";
-  if (wire != "pair" && wire != "sink" && wire != "netdev" && wire != "none")
-    throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, netdev, none");
+  if (wire != "pair" && wire != "sink" && wire != "gen" && wire != "netdev" && wire != "none")
+    throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, gen, netdev, none");
+  const uint64_t gen_pps = f.u64("gen-pps", 1, 14'880'952);
+  const uint32_t gen_size = f.u32("gen-size", 60, 1514);
   if (wire == "pair" && paths.size() % 2) throw nic::Error("--wire pair cables ports two by two: give an even number of ports");
   const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
   const uint64_t max_seconds = f.u64("max-seconds");
   const bool persist = f.on("persist"), quiet = f.on("quiet");
   const sim::SfpModule::Kind sfp = sfp_from(f.str("sfp"));
-  const nic::MacAddr mac_base = app::parse_mac(f.str("mac-base"));
+  nic::MacAddr mac_base;
+  try {
+    mac_base = app::parse_mac(f.str("mac-base"));
+  } catch (const nic::Error& e) {
+    throw nic::Error(std::string("--mac-base: ") + e.what());
+  }
   if (static_cast<size_t>(mac_base[5]) + paths.size() > 256)
     throw nic::Error("--mac-base " + f.str("mac-base") + ": the last byte leaves no room for " + std::to_string(paths.size()) + " ports");
 
@@ -294,7 +308,7 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   }
   std::unique_ptr<sim::PcapWriter> pcap;
   if (!f.str("pcap").empty()) {
-    if (wire == "none") throw nic::Error("--pcap captures the wires: it needs --wire pair, sink or netdev");
+    if (wire == "none") throw nic::Error("--pcap captures the wires: it needs --wire pair, sink, gen or netdev");
     pcap = std::make_unique<sim::PcapWriter>(f.str("pcap"));
   }
   if (wire == "pair")
@@ -308,6 +322,18 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     for (Port& p : ports) {
       p.tx_wire = std::make_unique<WireTap>(&sink, pcap.get());
       p.fn->model().connect(p.tx_wire.get());
+    }
+  if (wire == "gen")  // a traffic generator into each port (to its MAC), its transmit into a sink
+    for (Port& p : ports) {
+      p.tx_wire = std::make_unique<WireTap>(&sink, pcap.get());
+      p.fn->model().connect(p.tx_wire.get());
+      sim::TrafficSpec spec;
+      spec.rate_pps = static_cast<double>(gen_pps);
+      spec.frame_size = gen_size;
+      std::copy(p.fn->model().config().mac.begin(), p.fn->model().config().mac.end(), spec.dst_mac);
+      p.rx_wire = std::make_unique<WireTap>(&p.fn->model(), pcap.get());
+      p.gen = std::make_unique<sim::TrafficGen>(world, p.rx_wire.get(), spec);
+      p.gen->start(world.now());
     }
   if (wire == "netdev")
     for (Port& p : ports) {
@@ -471,11 +497,14 @@ int main(int argc, char** argv) {
   f.add("sfp", "da", "what sits in each port's SFP+ cage: da (passive direct-attach cable), sr (10GBASE-SR optic), none");
   f.add_bool("strict", "check every register write against the datasheet's rules (reported on exit)");
   f.add("wire", "auto",
-        "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), netdev (each port's cable "
+        "pair (ports 0-1, 2-3, ... cabled to each other), sink (each port's tx into a sink), gen (as sink, and a "
+        "traffic generator into each port at --gen-pps), netdev (each port's cable "
         "a unix stream socket at its socket path + .net for QEMU's -netdev stream,server=off,addr.type=unix,"
         "addr.path=...), none; auto: pair for an even number of ports, sink otherwise");
   f.add("mac-base", "02:53:49:4d:00:00", "port 0's MAC address (in its EEPROM); port i's adds i to the last byte");
   f.add("pcap", "", "write every frame on the simulated wires (both directions) to this pcap file");
+  f.add("gen-pps", "100000", "--wire gen: frames per second into each port (at most 10G line rate for 64-byte frames)");
+  f.add("gen-size", "60", "--wire gen: frame size in bytes without FCS (60..1514)");
   f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");
   f.add_bool("persist", "keep serving when clients disconnect (default: exit once the last one has gone)");
   f.add("max-seconds", "0", "stop after this many seconds (0 = no limit)");
