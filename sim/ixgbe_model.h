@@ -60,6 +60,7 @@
 #include "sim/ixgbe_datapath.h"
 #include "sim/pcie.h"
 #include "sim/sfp.h"
+#include "sim/spi_eeprom.h"
 #include "sim/strict.h"
 #include "sim/world.h"
 
@@ -83,6 +84,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   static constexpr uint32_t kVectors = 24;  // EITR[0..23] are modelled
 
   Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config);
+  Ixgbe82599(const Ixgbe82599&) = delete;  // events, links and the EEPROM's lines point into it
+  Ixgbe82599& operator=(const Ixgbe82599&) = delete;
 
   uint32_t read32(uint32_t offset);
   void write32(uint32_t offset, uint32_t value);
@@ -162,6 +165,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint64_t tx_pb_full_waits = 0;  // times the tx engine waited for room in the tx packet buffer
   };
   const Counters& counters() const { return counters_; }
+  const SpiEeprom& eeprom_spi() const { return spi_; }
   size_t rx_fifo_frames() const { return rx_fifo_.size(); }
   uint64_t rx_fifo_bytes() const { return rx_fifo_bytes_; }
   const Pcie& pcie() const { return pcie_; }
@@ -305,6 +309,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   uint32_t read_ctrl(uint32_t, uint32_t);
   uint32_t read_status(uint32_t, uint32_t);
   uint32_t read_eec(uint32_t, uint32_t);
+  void write_eec(uint32_t, uint32_t, uint32_t);
+  bool eeprom_granted(uint32_t eec) const;
   uint32_t read_links(uint32_t, uint32_t);
   uint32_t read_rdrxctl(uint32_t, uint32_t);
   uint32_t read_rxdctl(uint32_t, uint32_t);
@@ -472,6 +478,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   // checksum (word 0x3F makes words 0x00..0x3F sum to 0xBABA), a part number, the device capabilities and the
   // SFP+ init-sequence list (ixgbe_model.cc); no pointer sections.
   std::array<uint16_t, 128> eeprom_{};
+  SpiEeprom spi_{eeprom_};  // the same words, bit-banged through EEC (DPDK's first read goes this way)
   SfpModule sfp_;
   bool an_restarted_ = false;  // AUTOC.RESTART_AN written since the last reset (ANLP1.AN_STATE)
   uint64_t link_up_at_ = UINT64_MAX;  // this end's PHY trains up then

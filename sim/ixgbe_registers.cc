@@ -73,6 +73,7 @@ void Ixgbe82599::reset() {
   for (Vector& v : vec_) v = Vector{v.next_ok, false, false, v.timer, v.fired};
   an_restarted_ = false;
   sfp_.drive(true, true);  // I2CCTL's reset value releases both lines
+  spi_.reset();            // EEC.EE_REQ clear: the EEPROM deselected
   reset_written_at_ = now;
   reset_done_at_ = now + world_.params().reset_ns;
   link_up_at_ = cabled() ? reset_done_at_ + world_.params().link_up_ns : UINT64_MAX;
@@ -89,7 +90,7 @@ const Ixgbe82599::Behaviour Ixgbe82599::kBehaviours[] = {
     {&TDT, nullptr, &Ixgbe82599::write_tdt},
     {&CTRL, &Ixgbe82599::read_ctrl, &Ixgbe82599::write_ctrl},
     {&STATUS, &Ixgbe82599::read_status, nullptr},
-    {&EEC, &Ixgbe82599::read_eec, nullptr},
+    {&EEC, &Ixgbe82599::read_eec, &Ixgbe82599::write_eec},
     {&EERD, nullptr, &Ixgbe82599::write_eerd},
     {&SWSM, &Ixgbe82599::read_swsm, nullptr},
     {&ESDP, &Ixgbe82599::read_esdp, nullptr},
@@ -138,10 +139,24 @@ const std::vector<const Ixgbe82599::Behaviour*>& Ixgbe82599::behaviour_of() {
 
 uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) { return in_reset() ? v | ctrl::kResetMask : v; }
 uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) { return status::kMasterEnable.mask(); }
-uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) {  // §4.6.3: the EEPROM auto-read after a reset
-  v |= eec::kPresent.mask() | eec::kSize.make(1);  // 2^(1 + 6) = 128 words (eeprom_)
+// §4.6.3: the EEPROM auto-read after a reset; §8.2.3.2.1: software's direct access, granted (EE_GNT) while
+// EE_REQ is set and the auto-read is over (no firmware here competes for the EEPROM), its lines then reaching
+// the SPI EEPROM (sim/spi_eeprom.h) and EE_DO following its output.
+bool Ixgbe82599::eeprom_granted(uint32_t eec) const {
+  return (eec & eec::kRequest.mask()) && world_.now() >= reset_done_at_ + world_.params().eeprom_ns;
+}
+uint32_t Ixgbe82599::read_eec(uint32_t, uint32_t v) {
+  v &= ~(eec::kDataOut.mask() | eec::kGrant.mask() | eec::kAddrSize.mask() | eec::kSize.mask());
+  v |= eec::kPresent.mask() | eec::kSize.make(1);  // 2^(1 + 6) = 128 words (eeprom_), 8-bit SPI addresses
   static_assert(sizeof(eeprom_) / 2 == 128);
+  if (eeprom_granted(v)) v |= eec::kGrant.mask() | (spi_.dout() ? eec::kDataOut.mask() : 0);
   return world_.now() >= reset_done_at_ + world_.params().eeprom_ns ? v | eec::kAutoReadDone.mask() : v;
+}
+void Ixgbe82599::write_eec(uint32_t, uint32_t, uint32_t v) {
+  if (eeprom_granted(v))
+    spi_.drive(v & eec::kClock.mask(), v & eec::kChipSelect.mask(), v & eec::kDataIn.mask());
+  else
+    spi_.reset();  // no grant: the lines stay with the MAC, which keeps the EEPROM deselected
 }
 uint32_t Ixgbe82599::read_links(uint32_t, uint32_t) {
   return link_up() ? links::kLinkUp.mask() | links::kSpeed.make(links::kSpeed10G) : 0;

@@ -65,8 +65,16 @@ inline constexpr Field kDataOut = bit(3);
 // EEPROM/Flash control (§8.2.3.2.1)
 inline constexpr RegDef EEC{.name = "EEC", .base = 0x10010, .section = "8.2.3.2.1"};
 namespace eec {
+// Direct (bit-banged) access to the SPI EEPROM: request, wait for the grant, then drive the lines.
+inline constexpr Field kClock = bit(0);         // EE_SK
+inline constexpr Field kChipSelect = bit(1);    // EE_CS: 1 deselects (the line is active low)
+inline constexpr Field kDataIn = bit(2);        // EE_DI: software -> EEPROM
+inline constexpr Field kDataOut = bit(3);       // EE_DO: EEPROM -> software (read only)
+inline constexpr Field kRequest = bit(6);       // EE_REQ
+inline constexpr Field kGrant = bit(7);         // EE_GNT (read only)
 inline constexpr Field kPresent = bit(8);       // PRES
 inline constexpr Field kAutoReadDone = bit(9);  // ARD
+inline constexpr Field kAddrSize = bit(10);      // EE_ADDR_SIZE: 0 = 8-bit SPI addresses
 inline constexpr Field kSize = Field{11, 4};     // EEPROM size: 2^(SIZE + 6) 16-bit words
 }  // namespace eec
 // Software reads of EEPROM words (§8.2.3.2.2): write the word address with START, poll DONE, take DATA.
@@ -413,6 +421,7 @@ static_assert(dtxmxszrq::kMaxBytesNumReq.mask() == 0xFFF);
 static_assert(fcrth::kRth.mask() == 0x0007FFE0 && secrxctrl::kRxDisable.mask() == 0x2 && secrxstat::kReady.mask() == 0x1);
 static_assert(mrqc::kTcpIpv4.mask() == 0x10000 && mrqc::kIpv4.mask() == 0x20000 && mrqc::kUdpIpv4.mask() == 0x400000);
 static_assert(eec::kAutoReadDone.mask() == 0x200 && rdrxctl::kDmaInitDone.mask() == 0x8);
+static_assert(eec::kRequest.mask() == 0x40 && eec::kGrant.mask() == 0x80 && eec::kDataOut.mask() == 0x8);
 static_assert(fctrl::kMulticastPromisc.mask() == 0x100 && fctrl::kUnicastPromisc.mask() == 0x200 &&
               fctrl::kBroadcastAccept.mask() == 0x400);
 
