@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci/qemu/build_guest.sh: packs the guest's initramfs (a gzipped cpio) for run_vm.sh.
 #
-#   build_guest.sh [-m MODULE]... [-M MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]
+#   build_guest.sh [-m MODULE]... [-M MODULE]... [-D DPDK_ROOT] OUT.cpio.gz COMMANDS.sh [BINARY...]
 #
 # Contents: busybox (static), guest_init.sh as /init, the vfio modules of the unpacked Debian kernel
 # (ci/qemu/setup.sh) plus any -m MODULE (e.g. -m igb -m pktgen), each with its dependencies, listed in load
@@ -9,6 +9,11 @@
 # listed in /etc/nicsim/later_modules instead, for the commands to load themselves (e.g. to time a driver's
 # probe: tests/qemu/vfio_user_guest.sh); COMMANDS.sh as /etc/nicsim/commands.sh (run by /init); each BINARY in /bin,
 # named without a `_static` suffix (selftest_static -> /bin/selftest). Binaries must be statically linked.
+# -D DPDK_ROOT (an unpacked DPDK: ci/qemu/setup.sh puts bookworm's in $NICSIM_QEMU_CACHE/dpdk): DPDK's testpmd
+# as /bin/dpdk-testpmd, a launcher that runs usr/bin/dpdk-testpmd of the root with the root's dynamic loader
+# and the libraries it needs, found by that loader (`ld.so --list`: the guest has no libc of its own), under
+# /opt/dpdk/lib; the mempool driver it loads as a plugin (-d /opt/dpdk/pmds: testpmd links the ixgbe PMD
+# itself, not the ring mempool). Nothing else of the root (no other PMD) goes in.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,11 +22,13 @@ die() { echo "build_guest.sh: $*" >&2; exit 1; }
 
 modules=(vfio vfio_iommu_type1 irqbypass vfio_virqfd vfio-pci-core vfio-pci)
 later=()
-while getopts m:M: opt; do
+dpdk=""
+while getopts m:M:D: opt; do
   case $opt in
     m) modules+=("$OPTARG") ;;
     M) later+=("$OPTARG") ;;
-    *) die "usage: build_guest.sh [-m MODULE]... [-M MODULE]... OUT.cpio.gz COMMANDS.sh [BINARY...]" ;;
+    D) dpdk="$OPTARG" ;;
+    *) die "usage: build_guest.sh [-m MODULE]... [-M MODULE]... [-D DPDK_ROOT] OUT.cpio.gz COMMANDS.sh [BINARY...]" ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -48,6 +55,36 @@ for b in "$@"; do
   name=$(basename "$b")
   install -m 755 "$b" "$root/bin/${name%_static}"
 done
+
+if [ -n "$dpdk" ]; then
+  ld="$dpdk/lib64/ld-linux-x86-64.so.2" lp="$dpdk/lib/x86_64-linux-gnu:$dpdk/usr/lib/x86_64-linux-gnu"
+  ring="$dpdk/usr/lib/x86_64-linux-gnu/librte_mempool_ring.so.23"
+  [ -x "$dpdk/usr/bin/dpdk-testpmd" ] && [ -f "$ring" ] && [ -x "$ld" ] ||
+    die "-D $dpdk: no usr/bin/dpdk-testpmd, librte_mempool_ring or loader there (ci/qemu/setup.sh unpacks one)"
+  mkdir -p "$root/opt/dpdk/lib" "$root/opt/dpdk/pmds" "$root/opt/dpdk/bin"
+  cp "$dpdk/usr/bin/dpdk-testpmd" "$root/opt/dpdk/bin/"
+  cp -L "$ring" "$root/opt/dpdk/pmds/"
+  cp -L "$ld" "$root/opt/dpdk/lib/"
+  # Every library the binary and the plugin need, by the name they ask for (the loader's answer, as ldd's).
+  for elf in "$dpdk/usr/bin/dpdk-testpmd" "$ring"; do
+    "$ld" --library-path "$lp" --list "$elf" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }'
+  done | sort -u | while read -r soname path; do
+    [ -f "$path" ] || die "-D: $soname resolves to $path, which is missing"
+    cp -L "$path" "$root/opt/dpdk/lib/${soname##*/}"
+  done
+  cat >"$root/bin/dpdk-testpmd" <<'LAUNCHER'
+#!/bin/sh
+# DPDK's testpmd from bookworm's dpdk-dev (ci/qemu/build_guest.sh -D), with its own loader and libraries.
+exec /opt/dpdk/lib/ld-linux-x86-64.so.2 --library-path /opt/dpdk/lib /opt/dpdk/bin/dpdk-testpmd -d /opt/dpdk/pmds "$@"
+LAUNCHER
+  chmod 755 "$root/bin/dpdk-testpmd"
+  # Loader check on the host: every library testpmd needs is in the packed directory.
+  if "$root/opt/dpdk/lib/ld-linux-x86-64.so.2" --library-path "$root/opt/dpdk/lib" --list "$root/opt/dpdk/bin/dpdk-testpmd" |
+     grep -q 'not found'; then
+    die "-D: a library of dpdk-testpmd is missing from the packed set"
+  fi
+  echo "build_guest.sh: DPDK $(cat "$dpdk/.complete" 2>/dev/null || echo "from $dpdk"): testpmd and $(ls "$root/opt/dpdk/lib" | wc -l) libraries ($(du -sk "$root/opt/dpdk" | cut -f1) KiB)" >&2
+fi
 
 # Modules: find each by name (- and _ are the same to the kernel), add its dependencies (the `depends=`
 # entry of the module's .modinfo) first, decompress .ko.xz/.ko.gz/.ko.zst, and record the load order.

@@ -10,6 +10,8 @@
 #     them, and $NICSIM_QEMU_CACHE/qemu11/qemu-system-x86_64 runs that QEMU through the root's own dynamic
 #     loader and libraries (tests/qemu:qemu_vfio_user_test). A failure here is reported and skipped: the
 #     other QEMU tests do not need it.
+#   * DPDK 22.11 (bookworm's dpdk-dev: dpdk-testpmd and the librte-* libraries, the ixgbe PMD among them) the
+#     same way, in $NICSIM_QEMU_CACHE/dpdk, for the guest of tests/qemu:qemu_dpdk_test (build_guest.sh -D).
 # Idempotent: when everything is present it only checks and exits (well under a second).
 set -euo pipefail
 
@@ -68,28 +70,41 @@ if [ ! -f "$cache/linux/.complete" ]; then
   echo "$pkg" | $sudo tee "$cache/linux/.complete" >/dev/null
 fi
 
-# QEMU 11 in a private root (see the top). The mirror is the one the machine's apt sources already name.
-qemu11="$cache/qemu11"
-qemu11_ok() { [ -f "$qemu11/.complete" ] && "$qemu11/qemu-system-x86_64" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; }
-install_qemu11() {
-  local uri apt opts deb
+# Private roots (QEMU 11, DPDK; see the top): a private apt configuration downloads PACKAGE and its whole
+# dependency closure (an empty dpkg status: the machine's own packages are not assumed), `dpkg -x` unpacks
+# every package into ROOT. The mirror is the one the machine's apt sources already name.
+private_root() {  # private_root ROOT "SUITE..." DEFAULT_RELEASE PACKAGE...
+  local root="$1" suites="$2" release="$3" uri apt opts deb s
+  shift 3
   uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
           2>/dev/null | grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
-  [ -n "$uri" ] || { say "QEMU 11: no Debian mirror URI in the apt sources to reuse"; return 1; }
-  apt="$cache/qemu11-apt"
-  say "QEMU 11: downloading qemu-system-x86 from trixie-backports ($uri) into a private root $qemu11"
-  $sudo rm -rf "$apt" "$qemu11"
-  $sudo mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$qemu11"
+  [ -n "$uri" ] || { say "$root: no Debian mirror URI in the apt sources to reuse"; return 1; }
+  apt="$root-apt"
+  say "downloading $* ($suites from $uri) and unpacking it into a private root $root"
+  $sudo rm -rf "$apt" "$root"
+  $sudo mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$root"
   $sudo touch "$apt/status"
-  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\ndeb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie-backports main\n' \
-    "$uri" "$uri" | $sudo tee "$apt/sources.list" >/dev/null
+  for s in $suites; do
+    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$uri" "$s"
+  done | $sudo tee "$apt/sources.list" >/dev/null
   opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
         -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status" -o APT::Architecture=amd64
         -o APT::Sandbox::User=root -o Debug::NoLocking=1)
-  $sudo apt-get "${opts[@]}" update -qq || { say "QEMU 11: apt-get update (trixie, trixie-backports) failed"; return 1; }
-  $sudo apt-get "${opts[@]}" install -y -qq --download-only --no-install-recommends -t trixie-backports qemu-system-x86 \
-    >/dev/null || { say "QEMU 11: downloading qemu-system-x86 from trixie-backports failed"; return 1; }
-  for deb in "$apt"/cache/archives/*.deb; do $sudo dpkg -x "$deb" "$qemu11" || return 1; done
+  $sudo apt-get "${opts[@]}" update -qq || { say "$root: apt-get update ($suites) failed"; return 1; }
+  $sudo apt-get "${opts[@]}" install -y -qq --download-only --no-install-recommends -t "$release" "$@" \
+    >/dev/null || { say "$root: downloading $* from $release failed"; return 1; }
+  for deb in "$apt"/cache/archives/*.deb; do $sudo dpkg -x "$deb" "$root" || return 1; done
+  # What came from where, for build_guest.sh's report and a reader: package, version.
+  for deb in "$apt"/cache/archives/*.deb; do dpkg-deb --showformat='${Package} ${Version}\n' -W "$deb"; done |
+    $sudo tee "$root/.packages" >/dev/null
+  $sudo rm -rf "$apt/cache/archives"
+}
+
+# QEMU 11 (trixie-backports: it has the vfio-user client, `-device vfio-user-pci`) in $cache/qemu11.
+qemu11="$cache/qemu11"
+qemu11_ok() { [ -f "$qemu11/.complete" ] && "$qemu11/qemu-system-x86_64" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; }
+install_qemu11() {
+  private_root "$qemu11" "trixie trixie-backports" trixie-backports qemu-system-x86 || return 1
   # The launcher: the root's dynamic loader with the root's libraries, firmware and modules.
   $sudo tee "$qemu11/qemu-system-x86_64" >/dev/null <<'LAUNCHER'
 #!/bin/sh
@@ -100,21 +115,35 @@ QEMU_MODULE_DIR="$r/usr/lib/x86_64-linux-gnu/qemu" exec "$r/usr/lib/x86_64-linux
 LAUNCHER
   $sudo chmod 755 "$qemu11/qemu-system-x86_64"
   "$qemu11/qemu-system-x86_64" --version | head -1 | $sudo tee "$qemu11/.complete" >/dev/null
-  $sudo rm -rf "$apt/cache/archives"
   qemu11_ok || { say "QEMU 11: the unpacked QEMU does not run or has no vfio-user-pci"; return 1; }
 }
-# A failed attempt is not repeated for a day ($cache/qemu11.unavailable): ./bazelw runs this script whenever a
+
+# DPDK 22.11 (bookworm's dpdk-dev package holds dpdk-testpmd; the librte-* libraries, the ixgbe PMD among them,
+# are its dependencies) in $cache/dpdk, for the guest of tests/qemu:qemu_dpdk_test: build_guest.sh -D packs
+# testpmd and the libraries it loads from there. Never installed on the machine; nothing built from sources.
+dpdk="$cache/dpdk"
+dpdk_ok() { [ -f "$dpdk/.complete" ] && [ -x "$dpdk/usr/bin/dpdk-testpmd" ]; }
+install_dpdk() {
+  private_root "$dpdk" bookworm bookworm dpdk-dev librte-mempool-ring23 || return 1
+  [ -x "$dpdk/usr/bin/dpdk-testpmd" ] || { say "DPDK: no usr/bin/dpdk-testpmd in dpdk-dev"; return 1; }
+  awk '$1 == "dpdk-dev" { print "dpdk-dev " $2 }' "$dpdk/.packages" | $sudo tee "$dpdk/.complete" >/dev/null
+}
+
+# A failed attempt is not repeated for a day ($cache/NAME.unavailable): ./bazelw runs this script whenever a
 # piece is missing, and an unreachable suite must not cost every build an apt-get update.
-unavailable="$cache/qemu11.unavailable"
-if ! qemu11_ok && ! [ -n "$(find "$unavailable" -mmin -1440 2>/dev/null)" ]; then
-  if install_qemu11; then
-    $sudo rm -f "$unavailable"
-  else
-    say "QEMU 11 (vfio-user) is not available: tests/qemu:qemu_vfio_user_test will skip (retried after a day)"
-    $sudo mkdir -p "$cache" && $sudo touch "$unavailable"
+for piece in qemu11 dpdk; do
+  unavailable="$cache/$piece.unavailable"
+  if ! "${piece}_ok" && ! [ -n "$(find "$unavailable" -mmin -1440 2>/dev/null)" ]; then
+    if "install_$piece"; then
+      $sudo rm -f "$unavailable"
+    else
+      say "$piece is not available: the QEMU tests that need it will skip (retried after a day)"
+      $sudo mkdir -p "$cache" && $sudo touch "$unavailable"
+    fi
   fi
-fi
+done
 
 say "ready: $(qemu-system-x86_64 --version | head -1); guest kernel $(cat "$cache/linux/.complete") in $cache/linux"
 qemu11_ok && say "ready: $(cat "$qemu11/.complete") (vfio-user) in $qemu11"
+dpdk_ok && say "ready: DPDK ($(cat "$dpdk/.complete")) in $dpdk"
 true
