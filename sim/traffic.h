@@ -51,6 +51,17 @@ class TrafficGen final : public EventTarget {
     if (sent_ < spec_.count) world_.schedule((next_ps_ + 999) / 1000 + spec_.burst_ns, this, 0);
   }
   uint64_t sent() const { return sent_; }
+  bool running() const { return sent_ < spec_.count; }
+  // Another `frames` frames from `at_ns` (or, while frames are still due, after them): a tester's start button
+  // pressed again (tools/nicsim_server --gen-on sigusr1). The sequence numbers go on from the last frame.
+  void add_burst(uint64_t frames, uint64_t at_ns) {
+    const bool idle = !running();
+    spec_.count = (idle ? sent_ : spec_.count) + std::min(frames, UINT64_MAX - spec_.count);
+    if (idle) {
+      next_ps_ = std::max(next_ps_, at_ns * 1000);
+      world_.schedule(next_ps_ / 1000, this, 0);
+    }
+  }
 
   // Frame number `seq` of a spec: Ethernet header (ethertype 0x88B5; IPv4/UDP when flows > 0), then seq, then a
   // pattern that depends on seq, so a frame carried by the wrong buffer or zero-filled memory never passes a

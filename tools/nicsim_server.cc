@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +39,9 @@
 #include "tools/packet_template.h"
 
 namespace {
+
+// SIGUSR1s received (--gen-on sigusr1): the loop starts one generator burst for each.
+std::atomic<uint64_t> g_bursts_requested{0};
 
 using Clock = std::chrono::steady_clock;
 
@@ -275,6 +280,11 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     throw nic::Error("--wire: '" + wire + "' is not one of auto, pair, sink, gen, netdev, none");
   const uint64_t gen_pps = f.u64("gen-pps", 1, 14'880'952);
   const uint32_t gen_size = f.u32("gen-size", 60, 1514);
+  const uint64_t gen_count = f.u64("gen-count");
+  const std::string gen_on = f.str("gen-on");
+  if (gen_on != "start" && gen_on != "sigusr1") throw nic::Error("--gen-on: '" + gen_on + "' is not one of start, sigusr1");
+  if (gen_on == "sigusr1" && gen_count == 0) throw nic::Error("--gen-on sigusr1 sends --gen-count frames per signal: give --gen-count N");
+  if ((gen_count || gen_on != "start") && wire != "gen") throw nic::Error("--gen-count and --gen-on need --wire gen");
   if (wire == "pair" && paths.size() % 2) throw nic::Error("--wire pair cables ports two by two: give an even number of ports");
   const sim::Fidelity fidelity = app::sim_model_from(f.str("sim-model"));
   const uint64_t max_seconds = f.u64("max-seconds");
@@ -330,10 +340,12 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
       sim::TrafficSpec spec;
       spec.rate_pps = static_cast<double>(gen_pps);
       spec.frame_size = gen_size;
+      // --gen-on start: --gen-count frames (0: no end) from now; sigusr1: none until the first signal.
+      spec.count = gen_on == "sigusr1" ? 0 : gen_count ? gen_count : UINT64_MAX;
       std::copy(p.fn->model().config().mac.begin(), p.fn->model().config().mac.end(), spec.dst_mac);
       p.rx_wire = std::make_unique<WireTap>(&p.fn->model(), pcap.get());
       p.gen = std::make_unique<sim::TrafficGen>(world, p.rx_wire.get(), spec);
-      p.gen->start(world.now());
+      if (spec.count) p.gen->start(world.now());
     }
   if (wire == "netdev")
     for (Port& p : ports) {
@@ -368,6 +380,13 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     }
   }
   app::install_signal_handlers();
+  if (gen_on == "sigusr1") {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_bursts_requested.fetch_add(1, std::memory_order_relaxed); };
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGUSR1, &sa, nullptr);
+  }
+  uint64_t bursts = 0;
   std::printf("nicsim_server: %zu port(s), %s model%s, wire %s; listening on", ports.size(),
               fidelity == sim::Fidelity::kTimed ? "timed" : "functional", f.on("strict") ? ", strict" : "", wire.c_str());
   for (const Port& p : ports) std::printf(" %s", p.path.c_str());
@@ -397,6 +416,13 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
     const int n = ::poll(pfds.data(), pfds.size(), connected ? 1 : 50);
     if (n < 0 && errno != EINTR) throw nic::Error(std::string("poll: ") + std::strerror(errno));
     runner.pump();
+    // --gen-on sigusr1: each signal is one more burst of --gen-count frames into every port, from now.
+    for (uint64_t want = g_bursts_requested.load(std::memory_order_relaxed); bursts < want; ++bursts) {
+      for (Port& p : ports) p.gen->add_burst(gen_count, world.now());
+      std::printf("nicsim_server: generator burst %llu: %llu frames into each port at %llu frames/s from virtual time %.3f s\n",
+                  static_cast<unsigned long long>(bursts + 1), static_cast<unsigned long long>(gen_count),
+                  static_cast<unsigned long long>(gen_pps), static_cast<double>(world.now()) * 1e-9);
+    }
     for (size_t i = 0; i < ports.size(); ++i) {
       Port& p = ports[i];
       if (pfds[4 * i].revents & POLLIN) {
@@ -505,6 +531,10 @@ int main(int argc, char** argv) {
   f.add("pcap", "", "write every frame on the simulated wires (both directions) to this pcap file");
   f.add("gen-pps", "100000", "--wire gen: frames per second into each port (at most 10G line rate for 64-byte frames)");
   f.add("gen-size", "60", "--wire gen: frame size in bytes without FCS (60..1514)");
+  f.add("gen-count", "0", "--wire gen: frames into each port (0 = no end), or per burst with --gen-on sigusr1");
+  f.add("gen-on", "start",
+        "--wire gen: start (the generators run from the start) or sigusr1 (each SIGUSR1 to the server starts one "
+        "burst of --gen-count frames into every port: a test's start button)");
   f.add_bool("log-unknown", "print each BAR0 register the model lacks when a driver first touches it");
   f.add_bool("persist", "keep serving when clients disconnect (default: exit once the last one has gone)");
   f.add("max-seconds", "0", "stop after this many seconds (0 = no limit)");
