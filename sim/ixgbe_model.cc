@@ -44,6 +44,13 @@ Ixgbe82599::Ixgbe82599(World& world, Iommu& iommu, IxgbeConfig config)
   std::copy(std::begin(list), std::end(list), eeprom_.begin() + 0x40);
   eeprom_[0x50] = 0x0000;
   eeprom_[0x51] = 0xFFFF;
+  // The firmware module (word 0x0F points to it): Intel's shared code (Linux's ixgbe, DPDK's PMD) checks that
+  // an SFI port's firmware is newer than version 5 and otherwise reports a "pre-production adapter", which
+  // DPDK treats as a failed init. Module word 4 points to the pass-through patch configuration block, whose
+  // word 7 is the patch version; module word 2 (LESM parameters) is 0: no link-establishment firmware.
+  eeprom_[0x0F] = 0x0060;
+  eeprom_[0x60 + 4] = 0x0068;
+  eeprom_[0x68 + 7] = 0x0006;
   uint16_t sum = 0;
   for (size_t i = 0; i < 0x3F; ++i) sum = static_cast<uint16_t>(sum + eeprom_[i]);
   eeprom_[0x3F] = static_cast<uint16_t>(0xBABA - sum);

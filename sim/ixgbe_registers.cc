@@ -138,7 +138,11 @@ const std::vector<const Ixgbe82599::Behaviour*>& Ixgbe82599::behaviour_of() {
 }
 
 uint32_t Ixgbe82599::read_ctrl(uint32_t, uint32_t v) { return in_reset() ? v | ctrl::kResetMask : v; }
-uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) { return status::kMasterEnable.mask(); }
+// §8.2.3.1.2: GIO Master Enable Status clears once CTRL.GIO Master Disable is set and no master request is
+// pending (the model's DMA has none outstanding when software looks: it completes within an event).
+uint32_t Ixgbe82599::read_status(uint32_t, uint32_t) {
+  return r(CTRL.at()) & ctrl::kMasterDisable.mask() ? 0 : status::kMasterEnable.mask();
+}
 // §4.6.3: the EEPROM auto-read after a reset; §8.2.3.2.1: software's direct access, granted (EE_GNT) while
 // EE_REQ is set and the auto-read is over (no firmware here competes for the EEPROM), its lines then reaching
 // the SPI EEPROM (sim/spi_eeprom.h) and EE_DO following its output.

@@ -12,8 +12,8 @@
 # -D DPDK_ROOT (an unpacked DPDK: ci/qemu/setup.sh puts bookworm's in $NICSIM_QEMU_CACHE/dpdk): DPDK's testpmd
 # as /bin/dpdk-testpmd, a launcher that runs usr/bin/dpdk-testpmd of the root with the root's dynamic loader
 # and the libraries it needs, found by that loader (`ld.so --list`: the guest has no libc of its own), under
-# /opt/dpdk/lib; the mempool driver it loads as a plugin (-d /opt/dpdk/pmds: testpmd links the ixgbe PMD
-# itself, not the ring mempool). Nothing else of the root (no other PMD) goes in.
+# /opt/dpdk/lib (and libgcc_s, which glibc opens itself); the mempool driver it loads as a plugin (-d
+# /opt/dpdk/pmds: testpmd links the ixgbe PMD itself, not the ring mempool). Nothing else of the root (no other PMD) goes in.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,8 +63,10 @@ if [ -n "$dpdk" ]; then
     die "-D $dpdk: no usr/bin/dpdk-testpmd, librte_mempool_ring or loader there (ci/qemu/setup.sh unpacks one)"
   mkdir -p "$root/opt/dpdk/lib" "$root/opt/dpdk/pmds" "$root/opt/dpdk/bin"
   cp "$dpdk/usr/bin/dpdk-testpmd" "$root/opt/dpdk/bin/"
-  cp -L "$ring" "$root/opt/dpdk/pmds/"
+  cp -L "$ring" "$root/opt/dpdk/pmds/librte_mempool_ring.so"  # EAL loads *.so and *.so.<ABI>.0 from a -d directory
   cp -L "$ld" "$root/opt/dpdk/lib/"
+  # glibc loads libgcc_s itself (dlopen) to unwind a cancelled thread; ld.so --list cannot see that.
+  cp -L "$dpdk/lib/x86_64-linux-gnu/libgcc_s.so.1" "$root/opt/dpdk/lib/" || die "-D: no libgcc_s.so.1 in $dpdk"
   # Every library the binary and the plugin need, by the name they ask for (the loader's answer, as ldd's).
   for elf in "$dpdk/usr/bin/dpdk-testpmd" "$ring"; do
     "$ld" --library-path "$lp" --list "$elf" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }'
