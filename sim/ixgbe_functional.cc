@@ -71,12 +71,14 @@ bool Ixgbe82599::rx_one(std::span<const uint8_t> frame) {
   return true;
 }
 
-// A frame took `need` descriptors of queue q: the head moves past them, the queue counts it, the cause rises.
-inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, RxQueue& g, uint32_t need) {
+// A frame took `need` descriptors of queue q: the head moves past them, the queue counts it and its `bytes`,
+// the cause rises.
+inline Ixgbe82599::Deliver Ixgbe82599::rx_done(uint32_t q, RxQueue& g, uint32_t need, uint32_t bytes) {
   const uint32_t n = g.view_n;
   g.head = g.head + need < n ? g.head + need : g.head + need - n;  // need <= available < n
   r(RDH.at(q)) = g.head;
   ++r(QPRC.at(q));
+  add64(QBRC_L.at(q), bytes);
   raise(rx_vector(q));
   return Deliver::kDone;
 }
@@ -101,7 +103,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_now(uint32_t q, std::span<const uint8_t> fram
   __builtin_prefetch(iommu_.peek(ring[ahead].read.pkt_addr, g.buffers), 1);
   std::memmove(buf, frame.data(), total);  // (the frame may be DMA memory too: a tx buffer, through loopback)
   write_back(d, total, dp::rx_status(0, 1));
-  return rx_done(q, g, 1);
+  return rx_done(q, g, 1, total);
 }
 
 // Any frame: as many descriptors as its length (plus the CRC, when kept) needs, EOP on the last. Every
@@ -141,7 +143,7 @@ Ixgbe82599::Deliver Ixgbe82599::rx_general(uint32_t q, std::span<const uint8_t> 
     write_back(ring[idx], chunk, dp::rx_status(i, need));
     off += chunk;
   }
-  return rx_done(q, g, need);
+  return rx_done(q, g, need, total);
 }
 
 // The IOMMU refused the buffer of descriptor idx: the frame is dropped, nothing written back.

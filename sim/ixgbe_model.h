@@ -440,7 +440,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   Deliver rx_general(uint32_t q, std::span<const uint8_t> frame);
   [[gnu::cold]] Deliver rx_bad_queue(uint32_t q, dp::RxQueueState state);
   [[gnu::cold]] Deliver rx_dma_fault(uint32_t q, uint32_t idx);
-  Deliver rx_done(uint32_t q, RxQueue& g, uint32_t need);
+  Deliver rx_done(uint32_t q, RxQueue& g, uint32_t need, uint32_t bytes);
   bool view_stale(const FunctionalView& v) const { return v.view_regs != reg_epoch_ || v.view_iommu != iommu_.epoch(); }
   RxQueue& rx_view(uint32_t q) {
     if (view_stale(rxq_[q])) [[unlikely]] refresh_view(Ring::kRx, q);

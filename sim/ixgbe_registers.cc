@@ -24,7 +24,7 @@ std::string hex(uint32_t v) {
 bool is(const RegDef& d, const RegDef& which) { return d.base == which.base; }
 
 // 64-bit statistics: reading the high half clears both halves (the low half is read first).
-bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is(d, TORL); }
+bool is_counter_low(const RegDef& d) { return is(d, GORCL) || is(d, GOTCL) || is(d, TORL) || is(d, QBRC_L); }
 
 }  // namespace
 
@@ -340,6 +340,7 @@ uint32_t Ixgbe82599::read32(uint32_t offset) {
       if (is(d, GORCH)) r(GORCL.at()) = 0;
       if (is(d, GOTCH)) r(GOTCL.at()) = 0;
       if (is(d, TORH)) r(TORL.at()) = 0;
+      if (is(d, QBRC_H)) r(QBRC_L.at(index)) = 0;
       break;
     case Access::kWO:  // reads 0, unless its behaviour row answers reads (EICS)
       return b && b->read ? v : 0;

@@ -198,6 +198,7 @@ Ixgbe82599::Deliver Ixgbe82599::deliver(uint32_t q, Bytes& frame) {
   g.head = (g.head + need) % n;
   r(RDH.at(q)) = g.head;
   ++r(QPRC.at(q));
+  add64(QBRC_L.at(q), total);
   pcie_.write(now_ps(), total);  // the data, ahead of its write-back on the same pipe
   g.wb_pending += need;
   g.held.push_back(std::move(w));

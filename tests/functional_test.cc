@@ -88,6 +88,7 @@ struct Outcome {
   std::vector<sim::Bytes> wire;       // what port B transmitted
   nic::DeviceStats a, b;              // device statistics through the driver
   std::vector<uint32_t> qprc;         // port A's per-queue receive counts
+  std::vector<uint32_t> qbrc;         // ... and octets (QBRC_L)
   sim::Ixgbe82599::Counters ca, cb;   // the model's own counters
 
   static Outcome run(Fidelity fidelity) {
@@ -127,6 +128,7 @@ struct Outcome {
     }
     o.wire = out.kept;
     for (uint32_t q = 0; q < 4; ++q) o.qprc.push_back(a.device().read32(nic::ixgbe::QPRC.at(q)));
+    for (uint32_t q = 0; q < 4; ++q) o.qbrc.push_back(a.device().read32(nic::ixgbe::QBRC_L.at(q)));
     da->read_stats(o.a);
     db->read_stats(o.b);
     // Every buffer is back: A's pools hold only what its rx rings have posted (B's tx rings reclaimed).
@@ -154,6 +156,8 @@ TEST_F(Functional, SameTrafficSameBytesAndCountersAsTheTimedModel) {
   };
   EXPECT_EQ(sorted(functional.wire), sorted(timed.wire));
   EXPECT_EQ(functional.qprc, timed.qprc);
+  EXPECT_EQ(functional.qbrc, timed.qbrc);
+  EXPECT_NE(timed.qbrc, std::vector<uint32_t>(4, 0u)) << "the queues counted octets";
   for (auto [f, t] : {std::pair{functional.a, timed.a}, std::pair{functional.b, timed.b}}) {
     EXPECT_EQ(f.rx_packets, t.rx_packets);
     EXPECT_EQ(f.tx_packets, t.tx_packets);

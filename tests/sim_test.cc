@@ -105,6 +105,21 @@ TEST_F(SimRegs, StatisticsClearOnReadAnd64BitCountersClearOnHighRead) {
   EXPECT_EQ(rd(GORCL.at()), 640u);  // the low half alone does not clear
   EXPECT_EQ(rd(GORCH.at()), 0u);
   EXPECT_EQ(rd(GORCL.at()), 0u);  // reading the high half cleared both
+  // Queue 0's octets as posted to host memory (CRC stripped: 60 each), the same pair semantics.
+  EXPECT_EQ(rd(QBRC_L.at(0)), 600u);
+  EXPECT_EQ(rd(QBRC_L.at(0)), 600u);
+  EXPECT_EQ(rd(QBRC_H.at(0)), 0u);
+  EXPECT_EQ(rd(QBRC_L.at(0)), 0u);
+}
+
+// §8.2.3.1.2: GIO Master Enable Status reads 1, and 0 once CTRL.GIO Master Disable is set (the shared Intel
+// code, DPDK's and Linux's, polls it before a reset and otherwise logs "GIO Master Disable bit didn't clear").
+TEST_F(SimRegs, GioMasterEnableStatusClearsUnderMasterDisable) {
+  EXPECT_TRUE(rd(STATUS.at()) & status::kMasterEnable.mask());
+  wr(CTRL.at(), rd(CTRL.at()) | ctrl::kMasterDisable.mask());
+  EXPECT_FALSE(rd(STATUS.at()) & status::kMasterEnable.mask());
+  wr(CTRL.at(), rd(CTRL.at()) & ~ctrl::kMasterDisable.mask());
+  EXPECT_TRUE(rd(STATUS.at()) & status::kMasterEnable.mask());
 }
 
 TEST_F(SimRegs, InterruptCauseAndMaskRegisters) {

@@ -74,10 +74,14 @@ if [ -n "$dpdk" ]; then
     [ -f "$path" ] || die "-D: $soname resolves to $path, which is missing"
     cp -L "$path" "$root/opt/dpdk/lib/${soname##*/}"
   done
+  # coreutils' libstdbuf (what stdbuf -oL preloads): testpmd's statistics reach a file as they are printed.
+  cp "$dpdk/usr/libexec/coreutils/libstdbuf.so" "$root/opt/dpdk/lib/" || die "-D: no libstdbuf.so in $dpdk"
   cat >"$root/bin/dpdk-testpmd" <<'LAUNCHER'
 #!/bin/sh
-# DPDK's testpmd from bookworm's dpdk-dev (ci/qemu/build_guest.sh -D), with its own loader and libraries.
-exec /opt/dpdk/lib/ld-linux-x86-64.so.2 --library-path /opt/dpdk/lib /opt/dpdk/bin/dpdk-testpmd -d /opt/dpdk/pmds "$@"
+# DPDK's testpmd from bookworm's dpdk-dev (ci/qemu/build_guest.sh -D), with its own loader and libraries;
+# standard output line-buffered (coreutils' libstdbuf, as `stdbuf -oL`) even into a file or a pipe.
+_STDBUF_O=L LD_PRELOAD=/opt/dpdk/lib/libstdbuf.so \
+  exec /opt/dpdk/lib/ld-linux-x86-64.so.2 --library-path /opt/dpdk/lib /opt/dpdk/bin/dpdk-testpmd -d /opt/dpdk/pmds "$@"
 LAUNCHER
   chmod 755 "$root/bin/dpdk-testpmd"
   # Loader check on the host: every library testpmd needs is in the packed directory.

@@ -122,9 +122,10 @@ LAUNCHER
 # are its dependencies) in $cache/dpdk, for the guest of tests/qemu:qemu_dpdk_test: build_guest.sh -D packs
 # testpmd and the libraries it loads from there. Never installed on the machine; nothing built from sources.
 dpdk="$cache/dpdk"
-dpdk_ok() { [ -f "$dpdk/.complete" ] && [ -x "$dpdk/usr/bin/dpdk-testpmd" ]; }
+dpdk_ok() { [ -f "$dpdk/.complete" ] && [ -x "$dpdk/usr/bin/dpdk-testpmd" ] && [ -f "$dpdk/usr/libexec/coreutils/libstdbuf.so" ]; }
 install_dpdk() {
-  private_root "$dpdk" bookworm bookworm dpdk-dev librte-mempool-ring23 || return 1
+  # coreutils for libstdbuf.so: testpmd's output line-buffered into a file the guest script reads as it goes.
+  private_root "$dpdk" bookworm bookworm dpdk-dev librte-mempool-ring23 coreutils || return 1
   [ -x "$dpdk/usr/bin/dpdk-testpmd" ] || { say "DPDK: no usr/bin/dpdk-testpmd in dpdk-dev"; return 1; }
   awk '$1 == "dpdk-dev" { print "dpdk-dev " $2 }' "$dpdk/.packages" | $sudo tee "$dpdk/.complete" >/dev/null
 }

@@ -163,6 +163,10 @@ inline constexpr RegDef RDT{.name = "RDT", .base = 0x01018, .count = kMaxQueues,
 inline constexpr RegDef RXDCTL{.name = "RXDCTL", .base = 0x01028, .count = kMaxQueues, .stride = kQ, .section = "8.2.3.8.6"};
 inline constexpr RegDef QPRC{.name = "QPRC", .base = 0x01030, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.71"};
 // Packets dropped by queue n for lack of a descriptor while SRRCTL.DROP_EN is set.
+// Octets of the frames the queue posted to host memory (CRC included only when it is kept): 64 bits as two
+// registers, cleared on read. DPDK's ixgbe PMD takes its per-port receive byte count from them.
+inline constexpr RegDef QBRC_L{.name = "QBRC_L", .base = 0x01034, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.73"};
+inline constexpr RegDef QBRC_H{.name = "QBRC_H", .base = 0x01038, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.74"};
 inline constexpr RegDef QPRDC{.name = "QPRDC", .base = 0x01430, .count = 16, .stride = kQ, .access = Access::kRC, .section = "8.2.3.23.72"};
 namespace dca_rxctrl {
 inline constexpr Field kReservedMustBeZero = bit(12);  // resets to 1; software must clear it (§4.6.7)
@@ -395,7 +399,7 @@ inline constexpr RegDef QPTC{.name = "QPTC", .base = 0x08680, .count = 16, .acce
 inline constexpr RegDef kMap[] = {
     CTRL, STATUS, CTRL_EXT, ESDP, I2CCTL, EEC, EERD, SWSM, FWSM, SW_FW_SYNC,
     EICR, EICS, EIAC, EITR, EIMS, EIMC, EIAM, GPIE, IVAR, IVAR_MISC, EICS_EX, EIMS_EX, EIMC_EX, EIAM_EX,
-    RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
+    RDBAL, RDBAH, RDLEN, DCA_RXCTRL, RDH, SRRCTL, RDT, RXDCTL, QPRC, QBRC_L, QBRC_H, QPRDC, SRRCTL_ALIAS, DCA_RXCTRL_ALIAS,
     RDRXCTL, RXCTRL, RXPBSIZE, FCRTH,
     HLREG0, MAXFRS, AUTOC, LINKS, ANLP1,
     RTTDCS, DMATXCTL, TDBAL, TDBAH, TDLEN, DCA_TXCTRL, TDH, TDT, TXDCTL, TDWBAL, TDWBAH, DTXMXSZRQ, TXPBSIZE, TXPBTHRESH,
