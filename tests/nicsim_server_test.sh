@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/nicsim_server as a user runs it, without a VM: --help, a clear error and exit status 1 for each kind of
-# bad input (before anything is served), an address in use, SIGTERM, --max-seconds, and --wire gen feeding
-# every frame of its generator to the port (the model's counters account for each one). The vfio-user side
+# bad input (before anything is served), an address in use, SIGTERM, --max-seconds, --wire gen feeding
+# every frame of its generator to the port (the model's counters account for each one), and bursts on SIGUSR1. The vfio-user side
 # with real clients is //tests/qemu:qemu_vfio_user_test's.
 set -uo pipefail
 server="$1"
@@ -29,6 +29,9 @@ check "a socket in a directory that does not exist" refuses --socket "$dir/nope/
 check "a bad --mac-base" refuses --ports 1 --socket-dir "$dir" --mac-base zz "--mac-base: 'zz' is not a MAC address"
 check "--pcap with nothing to capture" refuses --ports 1 --socket-dir "$dir" --wire none --pcap "$dir/x.pcap" "--pcap captures the wires"
 check "--gen-pps out of range" refuses --ports 1 --socket-dir "$dir" --gen-pps 0 "--gen-pps: 0 is out of range"
+check "--gen-on sigusr1 without --gen-count" refuses --ports 1 --socket-dir "$dir" --wire gen --gen-on sigusr1 "give --gen-count N"
+check "an unknown --gen-on" refuses --ports 1 --socket-dir "$dir" --wire gen --gen-on link "--gen-on: 'link' is not one of"
+check "--gen-count without --wire gen" refuses --ports 1 --socket-dir "$dir" --wire sink --gen-count 5 "need --wire gen"
 check "an unknown --sfp" refuses --ports 1 --socket-dir "$dir" --sfp qsfp "--sfp: 'qsfp' is not one of"
 
 # An address in use, then SIGTERM: a clean stop with its report, the socket removed.
@@ -53,6 +56,20 @@ echo "    $line"
 check "--max-seconds 2 stops the server (status $rc)" sh -c "[ $rc = 0 ] && grep -q 'stopping (--max-seconds 2 reached)' '$dir/g.log'"
 check "--wire gen: frames offered (${offered:-?}) and every one accounted for by the model (${down:-?})" \
   sh -c "[ -n '$offered' ] && [ '$offered' -gt 0 ] && [ '$offered' = '$down' ]"
+
+# --gen-on sigusr1: nothing until a signal, then --gen-count frames into every port per signal.
+"$server" --ports 2 --socket-dir "$dir" --wire gen --gen-on sigusr1 --gen-count 40 --gen-pps 1000 --max-seconds 3 --quiet \
+  >"$dir/b.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q 'listening on' "$dir/b.log" && break; sleep 0.1; done
+sleep 0.5
+kill -USR1 "$pid"
+sleep 0.3
+kill -USR1 "$pid"
+wait "$pid"; rc=$?
+offered=$(grep -oE '^  generator: [0-9]+ frames offered' "$dir/b.log" | grep -oE '[0-9]+' | tr '\n' ' ')
+check "--gen-on sigusr1: two signals, two bursts of 40 into each port (offered: ${offered:-?}; status $rc)" \
+  sh -c "[ $rc = 0 ] && [ '$offered' = '80 80 ' ] && [ \$(grep -c '^nicsim_server: generator burst' '$dir/b.log') = 2 ]"
 
 [ "$failures" = 0 ] || { echo "nicsim_server_test: FAIL ($failures)"; exit 1; }
 echo "nicsim_server_test: PASS"

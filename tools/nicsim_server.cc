@@ -241,11 +241,15 @@ void report(Port& p) {
               static_cast<unsigned long long>(c.tx_checksum_offloads),
               p.tx_wire ? (std::to_string(p.tx_wire->frames) + " (" + std::to_string(p.tx_wire->bytes) + " bytes)").c_str()
                         : "- (no wire)");
-  if (p.gen)
+  if (p.gen)  // every frame offered: taken (GPRC) or dropped before that, by cause; then what became of GPRC's
     std::printf("  generator: %llu frames offered; the model dropped %llu with receive disabled, %llu with the link "
-                "down, %llu filtered\n",
+                "down, %llu filtered, %llu with the packet buffer full (MPC); of those taken, %llu dropped for want of "
+                "a descriptor (QPRDC), %llu on a disabled queue, %llu lost to a reset, %llu to DMA faults\n",
                 static_cast<unsigned long long>(p.gen->sent()), static_cast<unsigned long long>(c.rx_disabled),
-                static_cast<unsigned long long>(c.rx_link_down), static_cast<unsigned long long>(c.rx_filtered));
+                static_cast<unsigned long long>(c.rx_link_down), static_cast<unsigned long long>(c.rx_filtered),
+                static_cast<unsigned long long>(c.rx_missed), static_cast<unsigned long long>(c.rx_no_desc),
+                static_cast<unsigned long long>(c.rx_queue_disabled), static_cast<unsigned long long>(c.rx_lost_reset),
+                static_cast<unsigned long long>(c.rx_dma_drops));
   if (p.netdev)
     std::printf("  netdev %s: %llu peer(s), %llu frames in, %llu out, lost %llu with no peer, %llu to a backlog\n",
                 p.netdev->path.c_str(), static_cast<unsigned long long>(p.netdev->peers),
@@ -412,8 +416,11 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
                       static_cast<short>(POLLIN | (p.netdev && p.netdev->wants_write() ? POLLOUT : 0)), 0});
       connected |= p.conn != nullptr;
     }
-    // 1 ms ticks while a client is connected: the model's timers (link, reset, interrupt moderation) run.
-    const int n = ::poll(pfds.data(), pfds.size(), connected ? 1 : 50);
+    // 1 ms ticks while a client is connected or a generator sends: the model's timers (link, reset, interrupt
+    // moderation) and the generators run. Idle, 50 ms (the runner advances at most one bounded step per tick, so
+    // virtual time then runs slow: nothing is there to see it).
+    const bool sending = std::any_of(ports.begin(), ports.end(), [](const Port& p) { return p.gen && p.gen->running(); });
+    const int n = ::poll(pfds.data(), pfds.size(), connected || sending ? 1 : 50);
     if (n < 0 && errno != EINTR) throw nic::Error(std::string("poll: ") + std::strerror(errno));
     runner.pump();
     // --gen-on sigusr1: each signal is one more burst of --gen-count frames into every port, from now.

@@ -23,20 +23,26 @@ request_burst() {
 # testpmd reads its commands from a FIFO (fd 3 here) and writes everything to /tmp/tp_NAME.out.
 tp() { echo "$*" >&3; }
 out_lines() { wc -l <"$out" | tr -d ' '; }
-# The statistics of both ports from a fresh `show port stats all`: "rx0 miss0 rx1 miss1" (HW counters).
+# Both ports' receive counters (HW: RX-packets, RX-missed) and receive rates from a fresh `show port stats
+# all`: "rx0 miss0 rx1 miss1 | pps0 pps1" (the rates testpmd computes since its previous show).
 port_stats() {
   local from
   from=$(out_lines)
   tp "show port stats all"
   sleep 1
-  tail -n +"$((from + 1))" "$out" | awk '/RX-packets:/ { printf "%s %s ", $2, $4 }' | head -c 200
+  tail -n +"$((from + 1))" "$out" | awk '/RX-packets:/ { c = c $2 " " $4 " " } /Rx-pps:/ { r = r " " $2 }
+    END { printf "%s|%s", c, r }'
 }
-# Until the receive counters of both ports have stopped moving for 3 s after they first moved (or 120 s).
+# Until the receive counters of both ports have stopped moving for 3 polls after they first moved (or 180
+# polls); each poll printed as @@POLL.
 wait_quiet() {
   local prev="" cur same=0 i=0 moved=0 start
   start=$(port_stats)
-  while [ $i -lt 120 ]; do
+  start=${start%%|*}
+  while [ $i -lt 180 ]; do
     cur=$(port_stats)
+    echo "@@POLL $name burst $burst: $cur"
+    cur=${cur%%|*}
     [ "$cur" != "$start" ] && moved=1
     if [ "$cur" = "$prev" ] && [ $moved = 1 ]; then
       same=$((same + 1))
@@ -47,7 +53,7 @@ wait_quiet() {
     prev=$cur
     i=$((i + 1))
   done
-  echo "@@QUIET burst $burst after $i polls: $cur"
+  echo "@@QUIET $name burst $burst after $i polls: $cur"
 }
 session() {  # session NAME EAL-OPTIONS...: starts testpmd with its ports up, ready for commands
   name=$1
@@ -113,19 +119,32 @@ session scalar --force-max-simd-bitwidth=64
 forward_burst
 end_session
 
-# Our own driver on the same two ports (fwd forwards 0 -> 1 and 1 -> 0), the same burst.
+# Our own driver on the same two ports (fwd forwards 0 -> 1 and 1 -> 0), the same burst; its per-second
+# statistics (--stats-json) say when the burst is over, then SIGINT ends it and it prints its totals.
+name=fwd
 echo "@@BEGIN fwd $(cut -d' ' -f1 /proc/uptime)"
-fwd --ports "$p0,$p1" --rx-ring 512 --tx-ring 512 --count $((2 * GEN_COUNT)) --seconds 120 >/tmp/fwd.log 2>&1 &
+fwd --ports "$p0,$p1" --rx-ring 512 --tx-ring 512 --seconds 600 --stats-json /tmp/fwd.json >/tmp/fwd.log 2>&1 &
 fwd_pid=$!
 i=0
 until grep -q 'RX:' /tmp/fwd.log || ! kill -0 $fwd_pid 2>/dev/null || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
 t0=$(cut -d' ' -f1 /proc/uptime)
 request_burst
+moved=0 quiet=0 i=0
+while kill -0 $fwd_pid 2>/dev/null && [ $i -lt 180 ]; do
+  sleep 1
+  i=$((i + 1))
+  last=$(tail -n 1 /tmp/fwd.json 2>/dev/null | grep -o '"rx_packets":[0-9]*' | cut -d: -f2 | tr '\n' ' ')
+  echo "@@POLL fwd burst $burst: $last"
+  case "$last" in *[1-9]*) moved=1 quiet=0 ;; *) [ $moved = 1 ] && quiet=$((quiet + 1)) ;; esac
+  [ $quiet -ge 2 ] && break
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+kill -INT $fwd_pid
 wait $fwd_pid
 echo "@@FWD_EXIT $?"
-t1=$(cut -d' ' -f1 /proc/uptime)
 echo "@@FORWARD_TIME burst $burst $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
 sed 's/^/@@FWD /' /tmp/fwd.log
+sed 's/^/@@FWDJSON /' /tmp/fwd.json
 echo "@@END fwd"
 dmesg | grep -iE 'vfio|dmar.*(fault|error)' | sed 's/^/@@DMESG /'
 exit 0
