@@ -132,8 +132,10 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   // IOMMU fault on it, a lost posted write) leaves the slot at next_ without DD while the device's head has
   // moved past it, and rx_batch would wait there for good. `device_head` is the queue's RDH. Slots seen so
   // at one call are suspects; those still without DD at a call kLostAfterNs or more later (a write-back takes
-  // microseconds) are posted again with the same buffer and counted in lost_writebacks. Returns how many
-  // were given back (one tail write if any).
+  // microseconds), once a later taken slot has DD (write-backs land in ring order, so theirs never will), are
+  // posted again with the same buffer and counted in lost_writebacks. Without a later DD nothing is given
+  // back, however long: a late write-back landing in a slot posted again would deliver a stale frame (seen
+  // with a simulator behind its pace over vfio-user). Returns how many were given back (one tail write if any).
   static constexpr uint64_t kLostAfterNs = 1'000'000;
   uint32_t reclaim_lost(uint32_t device_head);
 
