@@ -130,20 +130,32 @@ VfioBackend::VfioBackend(const std::string& pci_addr, const VfioOptions& options
       group_number_, bar0_.size >> 10);
 }
 
-// The sequence of Documentation/driver-api/vfio.rst, "VFIO Usage Example".
-void VfioBackend::open_container_and_group() {
-  const std::string vfio_dir = options_.dev_root + "/vfio/";
-  const std::string group_path = vfio_dir + std::to_string(group_number_);
-  container_ = open_vfio_node(vfio_dir + "vfio", addr_, /*container=*/true);
-  group_ = open_vfio_node(group_path, addr_, /*container=*/false);
-
-  const int version = ::ioctl(container_.get(), VFIO_GET_API_VERSION);
+// The process's container for `vfio_dir` (VfioContainer in vfio_backend.h): opened and checked by the first
+// device, shared by the others while any of them lives.
+static std::shared_ptr<VfioContainer> shared_container(const std::string& vfio_dir, const std::string& addr) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<VfioContainer>> containers;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto c = containers[vfio_dir].lock()) return c;
+  auto c = std::make_shared<VfioContainer>();
+  c->fd = open_vfio_node(vfio_dir + "vfio", addr, /*container=*/true);
+  const int version = ::ioctl(c->fd.get(), VFIO_GET_API_VERSION);
   if (version != VFIO_API_VERSION)
     throw Error(vfio_dir + "vfio is not a usable VFIO container (VFIO_GET_API_VERSION: " +
                 (version < 0 ? errno_str(errno) : "version " + std::to_string(version)) + ", expected " +
                 std::to_string(VFIO_API_VERSION) + ")");
-  if (::ioctl(container_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
+  if (::ioctl(c->fd.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
     throw Error("this kernel's VFIO lacks the type1 IOMMU backend: modprobe vfio_iommu_type1");
+  containers[vfio_dir] = c;
+  return c;
+}
+
+// The sequence of Documentation/driver-api/vfio.rst, "VFIO Usage Example", with the container shared.
+void VfioBackend::open_container_and_group() {
+  const std::string vfio_dir = options_.dev_root + "/vfio/";
+  const std::string group_path = vfio_dir + std::to_string(group_number_);
+  container_ = shared_container(vfio_dir, addr_);
+  group_ = open_vfio_node(group_path, addr_, /*container=*/false);
 
   vfio_group_status status{};
   status.argsz = sizeof status;
@@ -158,15 +170,20 @@ void VfioBackend::open_container_and_group() {
                                        "/devices to vfio-pci (see dmesg)");
   }
 
-  const int container_fd = container_.get();
-  if (::ioctl(group_.get(), VFIO_GROUP_SET_CONTAINER, &container_fd) != 0)
+  std::lock_guard<std::mutex> lock(container_->mu);
+  const int container_fd = container_->fd.get();
+  // A group already in the container (a second port of one group, e.g. two functions of one card) is in it.
+  if (!(status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) &&
+      ::ioctl(group_.get(), VFIO_GROUP_SET_CONTAINER, &container_fd) != 0)
     throw Error(group_path + ": VFIO_GROUP_SET_CONTAINER failed: " + errno_str(errno));
+  if (container_->iommu_set) return;
   // Type1v2 (stricter unmap semantics) when available; we always unmap exactly what we mapped, so either works.
-  const int type = ::ioctl(container_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ? VFIO_TYPE1v2_IOMMU
-                                                                                           : VFIO_TYPE1_IOMMU;
-  if (::ioctl(container_.get(), VFIO_SET_IOMMU, type) != 0)
+  const int type = ::ioctl(container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ? VFIO_TYPE1v2_IOMMU
+                                                                                     : VFIO_TYPE1_IOMMU;
+  if (::ioctl(container_fd, VFIO_SET_IOMMU, type) != 0)
     throw Error("VFIO_SET_IOMMU(type1) failed for group " + std::to_string(group_number_) + ": " + errno_str(errno));
-  iova_ = IovaSpace(query_iova_ranges(container_.get()));
+  container_->iova = IovaSpace(query_iova_ranges(container_fd));
+  container_->iommu_set = true;
 }
 
 void VfioBackend::open_device() {
@@ -228,7 +245,8 @@ DmaRegion VfioBackend::dma_alloc(size_t bytes, size_t align) {
   std::lock_guard<std::mutex> lock(dma_mu_);
   HugepageMemory memory = HugepageMemory::allocate(options_.hugepage_dir, bytes);
   const uint64_t virt = reinterpret_cast<uintptr_t>(memory.data());
-  const uint64_t iova = iova_.assign(memory.size(), kHugepageSize);  // never the virtual address
+  std::lock_guard<std::mutex> clock(container_->mu);
+  const uint64_t iova = container_->iova.assign(memory.size(), kHugepageSize);  // never the virtual address
 
   vfio_iommu_type1_dma_map map{};
   map.argsz = sizeof map;
@@ -236,9 +254,9 @@ DmaRegion VfioBackend::dma_alloc(size_t bytes, size_t align) {
   map.vaddr = virt;
   map.iova = iova;
   map.size = memory.size();
-  if (::ioctl(container_.get(), VFIO_IOMMU_MAP_DMA, &map) != 0) {
+  if (::ioctl(container_->fd.get(), VFIO_IOMMU_MAP_DMA, &map) != 0) {
     const int err = errno;
-    iova_.release(iova);
+    container_->iova.release(iova);
     throw Error(name() + ": VFIO_IOMMU_MAP_DMA of " + std::to_string(map.size >> 20) + " MiB failed: " + errno_str(err) +
                 (err == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: ulimit -l unlimited, or run as root)"
                                : ""));
@@ -258,14 +276,15 @@ void VfioBackend::dma_free(const DmaRegion& region) {
 }
 
 void VfioBackend::unmap_dma(uint64_t iova, uint64_t size) {
+  std::lock_guard<std::mutex> lock(container_->mu);
   vfio_iommu_type1_dma_unmap unmap{};
   unmap.argsz = sizeof unmap;
   unmap.iova = iova;
   unmap.size = size;
-  if (::ioctl(container_.get(), VFIO_IOMMU_UNMAP_DMA, &unmap) != 0)
+  if (::ioctl(container_->fd.get(), VFIO_IOMMU_UNMAP_DMA, &unmap) != 0)
     log(LogLevel::kWarn, "%s: VFIO_IOMMU_UNMAP_DMA(iova 0x%llx) failed: %s", name().c_str(),
         static_cast<unsigned long long>(iova), std::strerror(errno));
-  iova_.release(iova);
+  container_->iova.release(iova);
 }
 
 // --- Config space: the config region of the device fd. PCI is little-endian; assembling bytes keeps this

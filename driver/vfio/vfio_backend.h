@@ -41,6 +41,20 @@ struct VfioOptions {
 // permission denied; hugepages when DMA memory is first allocated. Each message points to tools/RIG.md.
 std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOptions& options = {});
 
+// The VFIO container every device of this process joins (one per dev_root): one IOMMU context and one IOVA
+// space for all of them, so a buffer of one port's pool has the same IOVA for every port (fwd hands port A's
+// receive buffers to port B's transmit ring). With a container per device, port B's IOMMU would translate
+// port A's IOVAs in its own space: silently the wrong memory, as both spaces hand out the same IOVAs (seen
+// over vfio-user: duplicated and zero-filled frames out of a two-port fwd). DPDK's EAL shares its default
+// container the same way. The IOMMU type is set when the first group joins; the kernel's type1 backend maps
+// what the container holds into each group that joins later.
+struct VfioContainer {
+  Fd fd;
+  std::mutex mu;  // the IOVA space and the container's ioctls
+  bool iommu_set = false;
+  IovaSpace iova;
+};
+
 class VfioBackend final : public Backend {
  public:
   VfioBackend(const std::string& pci_addr, const VfioOptions& options);
@@ -94,8 +108,8 @@ class VfioBackend final : public Backend {
   VfioOptions options_;
   int group_number_ = -1;
 
-  // Declaration order is teardown order reversed: DMA blocks go first, the container last.
-  Fd container_;
+  // Declaration order is teardown order reversed: DMA blocks go first, the container (shared) last.
+  std::shared_ptr<VfioContainer> container_;
   Fd group_;
   Fd device_;
   uint64_t config_offset_ = 0;
@@ -104,9 +118,8 @@ class VfioBackend final : public Backend {
 
   std::vector<Fd> msix_fds_;  // eventfds handed to VFIO_DEVICE_SET_IRQS (MSI-X), vector order
 
-  std::mutex dma_mu_;
-  IovaSpace iova_;
-  std::map<void*, DmaBlock> dma_;  // by virtual address
+  std::mutex dma_mu_;  // dma_ (taken before container_->mu)
+  std::map<void*, DmaBlock> dma_;  // this device's allocations, by virtual address
 };
 
 }  // namespace nic::vfio
