@@ -214,7 +214,10 @@ echo "=== the server"
 check "nicsim_server exited by itself once QEMU had gone, status ${server_rc}" [ "$server_rc" = 0 ]
 check "no protocol errors" [ -z "$(grep -E 'messages [0-9]+ \(errors [1-9]' "$out/server.log")" ]
 # Strict mode ran throughout: every rule DPDK's PMD (or our fwd) breaks is one docs/82599-facts.md classifies.
-classified="mmio.unknown-register mmio.access-during-reset reserved.eimc-bit31 reserved.dca-rxctrl-bit12 reserved.rdrxctl txdctl.hthresh-zero fctrl.changed-while-rx-enabled"
+# init.write-before-reset-settled is the server's timing artefact, not a driver's (the table says why): some runs.
+classified="mmio.unknown-register mmio.access-during-reset reserved.eimc-bit31 reserved.dca-rxctrl-bit12 reserved.rdrxctl
+  txdctl.hthresh-zero fctrl.changed-while-rx-enabled init.write-before-reset-settled"
+classified=$(echo $classified)
 grep -E '^    [a-z0-9]+\.[a-z0-9-]+ +[0-9]+$|^    first ' "$out/server.log" | sed -n '1,40p' | sed 's/^/  /' | sort -u | head -20
 unclassified=$(grep -E '^    [a-z0-9]+\.[a-z0-9-]+ +[0-9]+$' "$out/server.log" | awk '{ print $1 }' | sort -u |
   while read -r r; do case " $classified " in *" $r "*) ;; *) echo "$r" ;; esac; done | tr '\n' ' ')
