@@ -15,7 +15,7 @@
 # once per pass: frames to A's MAC = generated into A + sent by B. The rx path testpmd reports ("Vector SSE"
 # with the defaults, a scalar one with --force-max-simd-bitwidth=64); port reset works (ports start again and
 # forward burst 2); every strict-mode diagnostic is one docs/82599-facts.md classifies for DPDK.
-# Reported: rates (frames per wall second inside TCG) of testpmd and of fwd, drops by cause.
+# Reported: frames per poll (about a wall second inside TCG) of testpmd and of fwd, drops by cause.
 #
 # Skips (exit 0, saying so) only when QEMU 11 or the unpacked DPDK is missing and ci/qemu/setup.sh could not
 # install them; the other pieces missing is a failure naming ci/qemu/setup.sh.
@@ -203,7 +203,7 @@ check "scalar session (--force-max-simd-bitwidth=64): the bulk-alloc scalar rx p
 check "port stop / reset / start: both ports reset, started again and forwarded burst 2" \
   sh -c "grep -aq '^@@TP vector Resetting ports' '$log' && [ \$(grep -ac '^@@TP vector Configuring Port 0' '$log') = 2 ] && [ \$(awk 'NR == 3 { print \$2 }' '$out/fwd_vector.txt') -gt 0 ]"
 
-echo "=== rates (frames per wall second inside TCG, both ports, from the busiest poll of each burst)"
+echo "=== frames in the busiest poll (about 1 s of wall time inside TCG; both ports; bounded by a burst, 2 x $GEN_COUNT)"
 for s in vector scalar fwd; do
   grep -a "^@@POLL $s " "$log" | tr -d '\r' | awk -v s="$s" -F'[|:]' '
     { n = split($NF, r, " "); t = 0; for (i = 1; i <= n; i++) t += r[i]; if (t > m) m = t }
