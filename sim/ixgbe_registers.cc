@@ -390,7 +390,7 @@ void Ixgbe82599::strict_check(const RegDef& d, uint32_t offset, uint32_t old, ui
   const Params& p = world_.params();
   const uint64_t now = world_.now();
   const StrictView view{regs_.data(), now >= reset_done_at_ + std::max(p.eeprom_ns, p.dma_init_ns), config_.strict, now,
-                        &diag_};
+                        &diag_, world_.clock_ns()};
   strict_.before_write(d, static_cast<uint32_t>(d.index_of(offset)), old, v, view);
 }
 

@@ -48,6 +48,7 @@ class Runner {
     // Bound one step (a stalled process must not flood the model with a second of traffic at once).
     const uint64_t step = static_cast<uint64_t>(dt < kMaxStepNs ? dt : kMaxStepNs);
     carry_ = dt < kMaxStepNs ? dt - static_cast<double>(step) : 0;
+    if (dt > kMaxStepNs) world_.add_skipped(static_cast<uint64_t>(dt - kMaxStepNs));
     // The driver's part first (the wall time since the last step ended), then the simulator's own.
     const uint64_t sim_part = std::min<uint64_t>(step, static_cast<uint64_t>(last_sim_ns_ * scale_));
     world_.advance(step - sim_part);

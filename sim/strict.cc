@@ -87,13 +87,14 @@ void StrictChecker::before_write(const RegDef& def, uint32_t i, uint32_t old, ui
 
   // --- Reset: the datasheet's settling time after a software reset (§4.6.3.2), timed from the RST write
   // (the reset's own duration is not added: this catches a driver that does not wait, not one that waits a
-  // little too little). A reset the device does on its own is no software reset.
+  // little too little). A reset the device does on its own is no software reset. Timed on the driver's clock
+  // (StrictView::clock_ns): a simulator that fell behind the wall clock meanwhile does not shorten the wait.
   if (is(CTRL)) {
-    if (v & ctrl::kReset.mask()) sw_reset_at_ = view.now_ns;
+    if (v & ctrl::kReset.mask()) sw_reset_at_ = view.clock_ns;
     return;
   }
-  if (sw_reset_at_ != UINT64_MAX && view.now_ns - sw_reset_at_ < kResetSettleNs) {
-    flag("init.write-before-reset-settled", name() + " written " + std::to_string(view.now_ns - sw_reset_at_) +
+  if (sw_reset_at_ != UINT64_MAX && view.clock_ns - sw_reset_at_ < kResetSettleNs) {
+    flag("init.write-before-reset-settled", name() + " written " + std::to_string(view.clock_ns - sw_reset_at_) +
                                                 " ns after CTRL.RST (first such write)");
     sw_reset_at_ = UINT64_MAX;  // once per reset
   }

@@ -183,6 +183,7 @@ struct StrictView {
   bool strict;           // strict mode: every rule; otherwise only the `always` ones
   uint64_t now_ns;
   Diagnostics* diag;
+  uint64_t clock_ns;  // World::clock_ns(): how long a driver waited is measured on it
 };
 
 class StrictChecker {

@@ -164,6 +164,11 @@ class World {
   // (sim/runner.h): drops then are the pace's, not the driver's (Ixgbe82599::Counters::rx_pace_drops).
   bool behind_pace() const { return behind_pace_; }
   void set_behind_pace(bool on) { behind_pace_ = on; }
+  // A paced runner bounds each step (sim/runner.h): wall time beyond the bound is never simulated. now() plus
+  // all that time is what a driver's clock has seen pass; rules about how long a driver waited (strict mode)
+  // measure on it, so a stalled simulator does not make a wait look short.
+  uint64_t clock_ns() const { return now() + skipped_ns_; }
+  void add_skipped(uint64_t ns) { skipped_ns_ += ns; }
 
   // Posted writes: a SimNic registers itself; the device thread drains them all before each step it runs.
   void add_posted(PostedWrites* p) { posted_.push_back(p); }
@@ -206,6 +211,7 @@ class World {
   std::vector<std::unique_ptr<Link>> source_links_;
   std::vector<PostedWrites*> posted_;
   bool behind_pace_ = false;
+  uint64_t skipped_ns_ = 0;  // clock_ns()
 };
 
 }  // namespace sim

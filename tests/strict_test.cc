@@ -573,6 +573,22 @@ TEST(StrictLegal, LinuxAndDpdkInitOrderIsClean) {
 
 // DPDK's rx queue start writes RDH = 0 after RXDCTL.ENABLE reads back 1 and before RXEN: legal (see the RDH
 // decision in sim/strict.h). So is the same write on a queue that is off while receive runs for others.
+// A driver that waited its 10 ms by its own clock while the simulator stalled (a paced runner skips the wall
+// time beyond its bounded step, sim/runner.h): the wait is measured on World::clock_ns, so it is not short.
+// (Seen over vfio-user: nicsim_server stalled while our driver reset a port.) Virtual time alone would flag it.
+TEST(StrictLegal, AResetWaitedForByTheDriversClockWhileTheSimulatorStalled) {
+  Port p;
+  p.wr(CTRL.at(), ctrl::kResetMask);
+  p.world.advance(2'000'000);
+  p.world.add_skipped(9'000'000);  // 9 ms the simulator never simulated
+  p.wr(EIMC.at(), eicr::kAllCauses);
+  EXPECT_EQ(p.count("init.write-before-reset-settled"), 0u);
+  p.wr(CTRL.at(), ctrl::kResetMask);
+  p.world.advance(2'000'000);  // no stall: 2 ms is short by any clock
+  p.wr(EIMC.at(), eicr::kAllCauses);
+  EXPECT_EQ(p.count("init.write-before-reset-settled"), 1u);
+}
+
 TEST(StrictLegal, RdhWrittenOnAQueueThatIsNotReceiving) {
   Port p;
   p.reset_and_wait();

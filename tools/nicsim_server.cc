@@ -492,8 +492,10 @@ int serve(const app::Flags& f, const std::vector<std::string>& sockets) {
   }
   for (Port& p : ports)
     if (p.conn) end_session(p, "server stopping");
-  std::printf("nicsim_server: stopping (%s) after %.1f s (virtual time %.3f s)\n", exit_reason.c_str(),
-              std::chrono::duration<double>(Clock::now() - start).count(), static_cast<double>(world.now()) * 1e-9);
+  std::printf("nicsim_server: stopping (%s) after %.1f s (virtual time %.3f s; %.3f s more skipped while the server "
+              "stalled, on the drivers' clock)\n", exit_reason.c_str(),
+              std::chrono::duration<double>(Clock::now() - start).count(), static_cast<double>(world.now()) * 1e-9,
+              static_cast<double>(world.clock_ns() - world.now()) * 1e-9);
   for (Port& p : ports) report(p);
   if (pcap) {
     pcap->flush();

@@ -130,8 +130,9 @@ VfioBackend::VfioBackend(const std::string& pci_addr, const VfioOptions& options
       group_number_, bar0_.size >> 10);
 }
 
-// The process's container for `vfio_dir` (VfioContainer in vfio_backend.h): opened and checked by the first
-// device, shared by the others while any of them lives.
+// The process's container for `vfio_dir` (VfioContainer in vfio_backend.h): opened by the first device,
+// shared by the others while any of them lives. Checked once its group is open too (open_container_and_group),
+// so a missing group node is reported before an unusable container, as with a container of its own.
 static std::shared_ptr<VfioContainer> shared_container(const std::string& vfio_dir, const std::string& addr) {
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<VfioContainer>> containers;
@@ -139,13 +140,6 @@ static std::shared_ptr<VfioContainer> shared_container(const std::string& vfio_d
   if (auto c = containers[vfio_dir].lock()) return c;
   auto c = std::make_shared<VfioContainer>();
   c->fd = open_vfio_node(vfio_dir + "vfio", addr, /*container=*/true);
-  const int version = ::ioctl(c->fd.get(), VFIO_GET_API_VERSION);
-  if (version != VFIO_API_VERSION)
-    throw Error(vfio_dir + "vfio is not a usable VFIO container (VFIO_GET_API_VERSION: " +
-                (version < 0 ? errno_str(errno) : "version " + std::to_string(version)) + ", expected " +
-                std::to_string(VFIO_API_VERSION) + ")");
-  if (::ioctl(c->fd.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
-    throw Error("this kernel's VFIO lacks the type1 IOMMU backend: modprobe vfio_iommu_type1");
   containers[vfio_dir] = c;
   return c;
 }
@@ -156,6 +150,19 @@ void VfioBackend::open_container_and_group() {
   const std::string group_path = vfio_dir + std::to_string(group_number_);
   container_ = shared_container(vfio_dir, addr_);
   group_ = open_vfio_node(group_path, addr_, /*container=*/false);
+  {
+    std::lock_guard<std::mutex> lock(container_->mu);
+    if (!container_->checked) {
+      const int version = ::ioctl(container_->fd.get(), VFIO_GET_API_VERSION);
+      if (version != VFIO_API_VERSION)
+        throw Error(vfio_dir + "vfio is not a usable VFIO container (VFIO_GET_API_VERSION: " +
+                    (version < 0 ? errno_str(errno) : "version " + std::to_string(version)) + ", expected " +
+                    std::to_string(VFIO_API_VERSION) + ")");
+      if (::ioctl(container_->fd.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
+        throw Error("this kernel's VFIO lacks the type1 IOMMU backend: modprobe vfio_iommu_type1");
+      container_->checked = true;
+    }
+  }
 
   vfio_group_status status{};
   status.argsz = sizeof status;

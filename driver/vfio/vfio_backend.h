@@ -51,6 +51,7 @@ std::unique_ptr<Backend> open_vfio(const std::string& pci_addr, const VfioOption
 struct VfioContainer {
   Fd fd;
   std::mutex mu;  // the IOVA space and the container's ioctls
+  bool checked = false;    // VFIO_GET_API_VERSION and the type1 extension checked
   bool iommu_set = false;
   IovaSpace iova;
 };
