@@ -122,18 +122,16 @@ template <class F>
 uint32_t BasicRxRing<F>::reclaim_lost(uint32_t device_head) {
   const volatile Desc* const ring = desc_;
   // Slots from next_ the device has taken (its head is past them) and not written back yet.
+  const uint32_t taken = device_head < size_ ? (device_head - next_) & mask_ : 0;
   uint32_t pending = 0;
-  if (device_head < size_) {
-    const uint32_t taken = (device_head - next_) & mask_;
-    while (pending < taken && !(F::status(ring[(next_ + pending) & mask_]) & F::kDone)) ++pending;
-  }
+  while (pending < taken && !(F::status(ring[(next_ + pending) & mask_]) & F::kDone)) ++pending;
   // Only what was already a suspect at the last call, at the same place and at least kLostAfterNs ago, and has
   // been overtaken, is lost: a taken slot after the run has DD. The device writes a queue's descriptors back
   // in ring order over one posted-write path, so a later write-back that landed means the earlier one never
   // will; without one, the run's write-backs may merely be late (a device slower than the clock: a simulator
   // behind its pace, a VM) and the slots must stay the device's. A slot with DD ends the run (rx_batch takes it).
   const uint64_t now = backend_.now_ns();
-  const bool overtaken = pending < (device_head < size_ ? (device_head - next_) & mask_ : 0);
+  const bool overtaken = pending < taken;
   const bool old_enough = suspect_at_ == next_ && now - suspect_since_ns_ >= kLostAfterNs;
   const uint32_t lost = old_enough && overtaken ? std::min(pending, suspects_) : 0;
   for (uint32_t i = 0; i < lost; ++i) {

@@ -55,8 +55,8 @@ class TrafficGen final : public EventTarget {
   // Another `frames` frames from `at_ns` (or, while frames are still due, after them): a tester's start button
   // pressed again (tools/nicsim_server --gen-on sigusr1). The sequence numbers go on from the last frame.
   void add_burst(uint64_t frames, uint64_t at_ns) {
-    const bool idle = !running();
-    spec_.count = (idle ? sent_ : spec_.count) + std::min(frames, UINT64_MAX - spec_.count);
+    const bool idle = !running();  // then sent_ == spec_.count
+    spec_.count += std::min(frames, UINT64_MAX - spec_.count);
     if (idle) {
       next_ps_ = std::max(next_ps_, at_ns * 1000);
       world_.schedule(next_ps_ / 1000, this, 0);

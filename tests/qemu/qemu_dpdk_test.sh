@@ -31,16 +31,7 @@ GEN_COUNT=${GEN_COUNT:-50000}  # frames per burst into each port
 GEN_PPS=${GEN_PPS:-200000}     # the generators' rate (virtual time: wall time in the server's real-time mode)
 BURSTS=4                       # vector (2: before and after the port reset), scalar, fwd
 
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "  [ ok ] $what"; else echo "  [FAIL] $what"; failures=$((failures + 1)); fi
-}
-fatal() {
-  echo "FAIL: $*"
-  echo "FAIL: the QEMU test needs what ci/qemu/setup.sh installs: run ci/qemu/setup.sh (./bazelw runs it too)"
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # check, fatal, await_server
 
 # --- Preflight.
 if ! [ -x "$qemu" ] || ! "$qemu" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; then
@@ -95,14 +86,7 @@ echo "=== VM ran for $((SECONDS - start)) s; guest exit status $guest_rc; $sent 
 log="$out/serial.log"
 [ -f "$log" ] || fatal "no serial log from the VM"
 
-server_rc=""
-for _ in $(seq 100); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; server_rc=$?; break; fi
-  sleep 0.1
-done
-if [ -z "$server_rc" ]; then
-  kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid"; server_rc="$? (after SIGTERM)"
-fi
+await_server "$server_pid"
 server_pid=""
 
 echo "=== the guest"

@@ -37,16 +37,7 @@ else
   qemu=qemu-system-x86_64
 fi
 
-failures=0
-check() {  # check DESCRIPTION COMMAND...: one line per check, [ ok ] when COMMAND succeeds
-  local what="$1"; shift
-  if "$@"; then echo "  [ ok ] $what"; else echo "  [FAIL] $what"; failures=$((failures + 1)); fi
-}
-fatal() {
-  echo "FAIL: $*"
-  echo "FAIL: the QEMU test needs what ci/qemu/setup.sh installs: run ci/qemu/setup.sh (./bazelw runs it too)"
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # check, fatal, await_server
 
 # --- Preflight: fail loudly, naming the setup command.
 if [ -n "${sim_ports:-}" ]; then

@@ -30,16 +30,7 @@ qemu="$cache/qemu11/qemu-system-x86_64"
 server="$1" build_guest="$2" run_vm="$3" commands="$4" udpburst="$5"
 UDP_COUNT=${UDP_COUNT:-1000}  # datagrams each way
 
-failures=0
-check() {  # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then echo "  [ ok ] $what"; else echo "  [FAIL] $what"; failures=$((failures + 1)); fi
-}
-fatal() {
-  echo "FAIL: $*"
-  echo "FAIL: the QEMU test needs what ci/qemu/setup.sh installs: run ci/qemu/setup.sh (./bazelw runs it too)"
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # check, fatal, await_server
 
 # --- Preflight.
 if ! [ -x "$qemu" ] || ! "$qemu" -device help 2>/dev/null | grep -q '"vfio-user-pci"'; then
@@ -81,14 +72,7 @@ log="$out/serial.log"
 [ -f "$log" ] || fatal "no serial log from the VM"
 
 # The VM is gone, so are the clients: the server ends by itself.
-server_rc=""
-for _ in $(seq 100); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; server_rc=$?; break; fi
-  sleep 0.1
-done
-if [ -z "$server_rc" ]; then
-  kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid"; server_rc="$? (after SIGTERM)"
-fi
+await_server "$server_pid"
 server_pid=""
 
 echo "=== QEMU and the guest"

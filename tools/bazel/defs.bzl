@@ -69,12 +69,16 @@ def nic_cc_static_binary(name, linkopts = [], **kwargs):
         name = name,
         linkopts = linkopts + ["-static"],
         linkstatic = 1,
-        target_compatible_with = select({
-            "//tools/bazel:asan": ["//tools/bazel:incompatible"],
-            "//tools/bazel:ubsan": ["//tools/bazel:incompatible"],
-            "//tools/bazel:tsan": ["//tools/bazel:incompatible"],
-            "//tools/bazel:libfuzzer": ["//tools/bazel:incompatible"],
-            "//conditions:default": [],
-        }),
+        target_compatible_with = not_under_sanitizers(),
         **kwargs
     )
+
+def not_under_sanitizers():
+    """target_compatible_with for targets that are not built under --config=asan/ubsan/tsan/fuzz."""
+    return select({
+        "//tools/bazel:asan": ["//tools/bazel:incompatible"],
+        "//tools/bazel:ubsan": ["//tools/bazel:incompatible"],
+        "//tools/bazel:tsan": ["//tools/bazel:incompatible"],
+        "//tools/bazel:libfuzzer": ["//tools/bazel:incompatible"],
+        "//conditions:default": [],
+    })
