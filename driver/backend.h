@@ -1,9 +1,10 @@
 // The seam: everything the driver needs from "a PCIe NIC", and nothing more.
 //
 // Two implementations exist: driver/vfio (real hardware through VFIO) and sim/ (an in-process 82599 model).
-// The driver never knows which one it talks to. Register access is one virtual call per MMIO; the hot path
-// touches MMIO once per batch (the tail write), so the indirection costs nothing measurable. Descriptor and
-// packet accesses are plain loads/stores in DMA memory and never go through this interface.
+// The driver never knows which one it talks to. Register access is one virtual call per MMIO, except the one
+// MMIO of the hot path: a queue's tail write goes through a Doorbell the backend hands the ring at setup (a
+// plain store into the mapped register where the backend has one). Descriptor and packet accesses are plain
+// loads/stores in DMA memory and never go through this interface.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +28,26 @@ struct PciId {
   uint32_t class_code = 0;  // 24-bit class/subclass/prog-if; 0x020000 = Ethernet controller
 };
 
+class Backend;
+
+// A queue's tail register as the hot path writes it. A backend that maps its registers (VFIO's BAR0, the null
+// device's register array) gives the register's address and ring() is one volatile store; a backend whose
+// register writes must run code (the simulator, mocks) gives none and ring() calls its write32.
+class Doorbell {
+ public:
+  Doorbell(Backend& backend, uint32_t offset) : backend_(&backend), offset_(offset) {}
+  Doorbell(Backend& backend, uint32_t offset, volatile uint32_t* mapped)
+      : reg_(mapped), backend_(&backend), offset_(offset) {}
+  inline void ring(uint32_t value);
+  uint32_t offset() const { return offset_; }
+  bool mapped() const { return reg_ != nullptr; }
+
+ private:
+  volatile uint32_t* reg_ = nullptr;
+  Backend* backend_;
+  uint32_t offset_;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -34,6 +55,8 @@ class Backend {
   // --- BAR0 MMIO: 32-bit, naturally aligned offsets. Uncached, ordered with respect to each other.
   virtual uint32_t read32(uint32_t offset) = 0;
   virtual void write32(uint32_t offset, uint32_t value) = 0;
+  // The hot path's handle on the register at `offset` (a queue tail): write32 unless overridden.
+  virtual Doorbell doorbell(uint32_t offset) { return Doorbell(*this, offset); }
 
   // --- DMA memory. `align` must be a power of two. Throws nic::Error when memory or IOVA space runs out.
   // The backend owns the IOMMU mapping for the region's lifetime.
@@ -59,6 +82,13 @@ class Backend {
   // Human-readable name: "sim:0", "vfio:0000:03:00.0".
   virtual std::string name() const = 0;
 };
+
+inline void Doorbell::ring(uint32_t value) {
+  if (reg_ != nullptr) [[likely]]
+    *reg_ = value;
+  else
+    backend_->write32(offset_, value);
+}
 
 // PCI config space facts used by every family (PCI Local Bus spec 3.0 §6.2).
 namespace pci {

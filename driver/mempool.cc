@@ -11,7 +11,7 @@
 namespace nic {
 
 Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
-    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0), meta_bytes_(0) {
+    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0) {
   // Buffers must be 64-byte multiples and divide a 2 MiB hugepage evenly, so none straddles a page and
   // every one is contiguous for the device even without an IOMMU.
   if (num_bufs == 0 || num_bufs > (1u << 24))
@@ -24,7 +24,6 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
   is_free_.assign(num_bufs, 1);
   region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
   buf_shift_ = static_cast<uint32_t>(std::countr_zero(buf_size));
-  meta_bytes_ = static_cast<uintptr_t>(num_bufs) * sizeof(PktBuf);
   uint8_t* const data = static_cast<uint8_t*>(region_.virt);
   for (uint32_t i = 0; i < num_bufs; ++i) {
     PktBuf* b = &meta_[i];

@@ -9,6 +9,7 @@
 // pointer, size or index the driver uses. A pool is single-threaded (one per queue), as in ixy and DPDK.
 #pragma once
 
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
@@ -61,12 +62,22 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   }
   // Fills up to out.size() buffers; returns how many.
   uint32_t alloc_bulk(std::span<PktBuf*> out) {
-    uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
-    for (uint32_t i = 0; i < n; ++i) {
-      out[i] = free_[--top_];
-      is_free_[out[i] - meta_.get()] = 0;
-    }
+    const uint32_t n = out.size() < top_ ? static_cast<uint32_t>(out.size()) : top_;
+    PktBuf* const* got = take_bulk(n);
+    std::memcpy(out.data(), got, n * sizeof(PktBuf*));
     return n;
+  }
+  // The rings' bulk allocation: takes n <= available() buffers and returns where their pointers are (the top of
+  // the free stack, valid until the pool's next call), with no copy.
+  PktBuf* const* take_bulk(uint32_t n) {
+    assert(n <= top_);
+    top_ -= n;
+    PktBuf* const* got = free_.data() + top_;
+    // Members in locals: the byte stores below may alias anything, `this` included.
+    const PktBuf* const meta = meta_.get();
+    uint8_t* const is_free = is_free_.data();
+    for (uint32_t k = 0; k < n; ++k) is_free[got[k] - meta] = 0;
+    return got;
   }
   // Aborts (in every build, not only with assertions on) on a buffer of another pool, a pointer that is no
   // buffer's start, or a buffer that is already free: each would corrupt the free stack, and a buffer freed
@@ -79,17 +90,32 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     assert(top_ < capacity_);
     free_[top_++] = b;
   }
-  // Frees n buffers, all of this pool, in one copy.
+  // Frees n buffers, all of this pool.
   void free_bulk(PktBuf* const* bufs, uint32_t n) {
-    for (uint32_t k = 0; k < n; ++k) {
-      const uint32_t i = index_of(bufs[k]);
-      if (is_free_[i]) [[unlikely]] die("buffer freed twice (free_bulk)", bufs[k]);
-      is_free_[i] = 1;
+    const uint32_t k = free_own_prefix(bufs, n);
+    if (k != n) [[unlikely]] die("buffer not from this pool (free_bulk)", bufs[k]);
+  }
+  // The rings' bulk free: frees the longest prefix of bufs[0, n) whose buffers are this pool's and returns its
+  // length (a tx ring may hold buffers of several pools: the caller frees the rest elsewhere). Dies on a buffer
+  // freed twice. One pass: the range check that tells this pool's buffers from others' is the check free() makes.
+  uint32_t free_own_prefix(PktBuf* const* bufs, uint32_t n) {
+    // Members in locals: the byte stores below may alias anything, `this` included.
+    PktBuf** const stack = free_.data() + top_;
+    const uintptr_t meta = reinterpret_cast<uintptr_t>(meta_.get());
+    const uint64_t capacity = capacity_;
+    uint8_t* const is_free = is_free_.data();
+    uint32_t k = 0;
+    for (; k < n; ++k) {
+      PktBuf* const b = bufs[k];
+      const uint64_t i = std::rotr(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(b) - meta), 5);  // slot_of()
+      if (i >= capacity) [[unlikely]] break;  // another pool's (or no buffer at all)
+      if (is_free[i]) [[unlikely]] die("buffer freed twice (free_bulk)", b);
+      is_free[i] = 1;
+      stack[k] = b;
     }
-    assert(top_ + n <= capacity_);
-    if (n == 0) return;
-    std::memcpy(free_.data() + top_, bufs, n * sizeof(PktBuf*));
-    top_ += n;
+    assert(top_ + k <= capacity_);
+    top_ += k;
+    return k;
   }
   // IOVA of b's data, from its position (b must be this pool's): no load of b's metadata needed.
   uint64_t data_iova(const PktBuf* b) const {
@@ -101,6 +127,7 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   uint32_t available() const { return top_; }
   uint32_t in_use() const { return capacity_ - top_; }
   uint32_t buf_size() const { return buf_size_; }
+  uint32_t buf_shift() const { return buf_shift_; }  // log2(buf_size())
   uint32_t data_capacity() const { return buf_size_; }  // the whole buffer: no header in DMA memory
 
   // The pool's DMA region (packet bytes only) and its buffers' host-side metadata, for tests and diagnostics.
@@ -111,9 +138,17 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   // Position of b from its address alone (metadata entries are 32 bytes: a shift); dies unless b is one of
   // this pool's metadata entries.
   uint32_t index_of(const PktBuf* b) const {
-    const uintptr_t off = reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(meta_.get());
-    if (off >= meta_bytes_ || (off & (sizeof(PktBuf) - 1)) != 0) [[unlikely]] die("buffer not from this pool", b);
-    return static_cast<uint32_t>(off / sizeof(PktBuf));
+    const uint32_t i = slot_of(b);
+    if (i >= capacity_) [[unlikely]] die("buffer not from this pool", b);
+    return i;
+  }
+  // b's position, or a value >= capacity_ unless b is the start of one of this pool's metadata entries: the offset
+  // rotated right by log2(32) is the index when the low five bits are 0 and huge otherwise (one check for both).
+  uint32_t slot_of(const PktBuf* b) const {
+    static_assert(sizeof(PktBuf) == 32);
+    const uint64_t off = reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(meta_.get());
+    const uint64_t i = std::rotr(off, 5);
+    return i < capacity_ ? static_cast<uint32_t>(i) : capacity_;
   }
   [[noreturn]] void die(const char* what, const PktBuf* b) const;
 
@@ -123,7 +158,6 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   uint32_t buf_size_;
   uint32_t top_;
   uint32_t buf_shift_;               // log2(buf_size_)
-  uintptr_t meta_bytes_;             // capacity_ * sizeof(PktBuf)
   std::unique_ptr<PktBuf[]> meta_;   // per buffer (by position): its metadata; heap memory, no device access
   std::vector<PktBuf*> free_;        // stack of free buffers
   std::vector<uint8_t> is_free_;     // per buffer (by position): 1 while on the free stack; host memory only

@@ -33,7 +33,8 @@ BasicRxRing<F>::BasicRxRing(Backend& backend, Mempool& pool, uint32_t size, uint
       bufs_(size, nullptr),
       size_(size),
       mask_(size - 1),
-      tail_reg_(tail_reg) {}
+      doorbell_(backend.doorbell(tail_reg)),
+      scan_(rxscan::function(rxscan::preferred())) {}
 
 template <class F>
 BasicRxRing<F>::~BasicRxRing() {
@@ -64,58 +65,35 @@ uint32_t BasicRxRing<F>::fill() {
 }
 
 template <class F>
-size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
-  // Members in locals: stores through packet and descriptor pointers could alias `this` otherwise.
-  volatile Desc* const ring = desc_;
-  PktBuf** const bufs = bufs_.data();
-  Mempool& pool = pool_;
-  const uint32_t mask = mask_;
-  const uint32_t cap = max_frame_bytes();
-  uint32_t idx = next_;
-  size_t n = 0;
-  uint64_t bytes = 0;
-  while (n < out.size()) {
-    volatile Desc* d = &ring[idx];
-    const uint32_t status = F::status(*d);
-    if (!(status & F::kDone)) break;
-    rmb_after_dd();
-    const uint32_t len = F::length(*d);
-    PktBuf* fresh = pool.alloc();
-    if (!fresh) [[unlikely]] {
-      ++stats_.no_buf;  // leave the frame on the ring; it is delivered once buffers come back
-      break;
+int BasicRxRing<F>::rx_one(uint32_t idx, Packet& out) {
+  volatile Desc* const d = &desc_[idx];
+  const uint32_t status = F::status(*d);
+  if (!(status & F::kDone)) return kRxStop;
+  rmb_after_dd();
+  const uint32_t len = F::length(*d);
+  // status and len are the only reads of the write-back: every check below and the delivery use these.
+  PktBuf* const got = bufs_[idx];
+  PktBuf* fresh = got;  // what the slot is posted with: the old buffer unless the frame is delivered
+  if ((status & (F::kEop | F::kFrameErrors)) == F::kEop && len - 1 < max_frame_bytes()) {
+    // A good frame after all (written between the scan's read and this one).
+    fresh = pool_.alloc();
+    if (!fresh) {
+      ++stats_.no_buf;
+      return kRxStop;
     }
-    PktBuf* got = bufs[idx];
-    // status and len are the only reads of the write-back: every check below and the delivery use these.
-    if ((status & (F::kEop | F::kFrameErrors)) == F::kEop && len - 1 < cap) [[likely]] {  // EOP, no error, 1 <= len <= cap
-      got->size = len;
-      assert(!out[n] && "rx_batch needs empty Packet handles");
-      out[n++].buf_ = got;
-      bytes += len;
-      bufs[idx] = fresh;
-    } else if ((status & F::kEop) && (status & F::kFrameErrors)) {
-      // The device flagged the frame bad (CRC, length...): drop and count it, keep the old buffer.
-      ++stats_.rx_errors;
-      pool.free(fresh);
-      fresh = got;
-    } else {
-      // A device must not hand us this (multi-buffer frames are not enabled): drop, keep the old buffer.
-      ++stats_.bad_desc;
-      pool.free(fresh);
-      fresh = got;
-    }
-    F::post(*d, pool.data_iova(fresh));
-    idx = (idx + 1) & mask;
+    got->size = len;
+    assert(!out && "rx_batch needs empty Packet handles");
+    out.buf_ = got;
+    bufs_[idx] = fresh;
+    F::post(*d, pool_.data_iova(fresh));
+    return static_cast<int>(len);
+  } else if ((status & F::kEop) && (status & F::kFrameErrors)) {
+    ++stats_.rx_errors;  // the device flagged the frame bad (CRC, length...): drop and count it
+  } else {
+    ++stats_.bad_desc;  // a device must not hand us this (multi-buffer frames are not enabled): drop it
   }
-  if (idx != next_) {
-    stats_.packets += n;
-    stats_.bytes += bytes;
-    // The slot before `idx` is the last one refilled; the device may use everything up to it (exclusive).
-    wmb_before_doorbell();
-    backend_.write32(tail_reg_, (idx - 1) & mask);
-    next_ = idx;
-  }
-  return n;
+  F::post(*d, pool_.data_iova(fresh));
+  return kRxDropped;
 }
 
 template <class F>
@@ -142,7 +120,7 @@ uint32_t BasicRxRing<F>::reclaim_lost(uint32_t device_head) {
     stats_.lost_writebacks += lost;
     next_ = (next_ + lost) & mask_;
     wmb_before_doorbell();
-    backend_.write32(tail_reg_, (next_ - 1) & mask_);
+    doorbell_.ring((next_ - 1) & mask_);
   }
   if (lost || suspect_at_ != next_ || suspects_ == 0) suspect_since_ns_ = now;  // a new set of suspects
   suspect_at_ = next_;
@@ -158,10 +136,9 @@ BasicTxRing<F>::BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg)
       desc_(static_cast<Desc*>(ring_.virt)),
       bufs_(size, nullptr),
       chunk_last_(size, 0),
-      chunk_pool_(size, nullptr),
       size_(size),
       mask_(size - 1),
-      tail_reg_(tail_reg) {}
+      doorbell_(backend.doorbell(tail_reg)) {}
 
 template <class F>
 BasicTxRing<F>::~BasicTxRing() {
@@ -184,85 +161,17 @@ void BasicTxRing<F>::reset() {
 }
 
 template <class F>
-uint32_t BasicTxRing<F>::reclaim() {
-  const volatile Desc* const ring = desc_;
-  PktBuf* const* const bufs = bufs_.data();
-  const uint32_t mask = mask_, tail = tail_;
-  uint32_t clean = clean_, freed = 0;
-  while (clean != tail) {
-    const uint32_t last = chunk_last_[clean];
-    if (!F::done(ring[last])) break;
-    rmb_after_dd();
-    const uint32_t end = (last + 1) & mask;
-    // Slots in [clean_, tail_) hold buffers; others are stale and never read.
-    if (Mempool* pool = chunk_pool_[clean]) [[likely]] {  // one pool: one copy (two if the chunk wraps)
-      if (end > clean) {
-        pool->free_bulk(bufs + clean, end - clean);
-      } else {
-        pool->free_bulk(bufs + clean, size_ - clean);
-        pool->free_bulk(bufs, end);
-      }
-    } else {
-      for (uint32_t i = clean; i != end; i = (i + 1) & mask) bufs[i]->pool->free(bufs[i]);
+void BasicTxRing<F>::free_run(PktBuf* const* bufs, uint32_t n) {
+  while (n != 0) {
+    Mempool* const pool = bufs[0]->pool;
+    uint32_t k = pool->free_own_prefix(bufs, n);
+    if (k == 0) {  // its metadata names a pool that does not own it: free() says so and aborts
+      pool->free(bufs[0]);
+      k = 1;
     }
-    freed += (end - clean) & mask;
-    clean = end;
+    bufs += k;
+    n -= k;
   }
-  clean_ = clean;
-  return freed;
-}
-
-template <class F>
-size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
-  reclaim();
-  // One slot stays empty: tail == clean means "nothing in flight". Every taken packet uses at most one slot.
-  const uint32_t free_slots = size_ - 1 - in_flight();
-  const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
-  Desc* const ring = desc_;
-  PktBuf** const bufs = bufs_.data();
-  const uint32_t mask = mask_;
-  uint32_t idx = tail_;
-  uint32_t chunk_first = idx;
-  uint32_t rs_at = (idx + kRsInterval - 1) & mask;  // slot that closes the current RS chunk
-  uint64_t bytes = 0;
-  Mempool* chunk_pool = nullptr;  // the open chunk's buffers' pool
-  bool mixed = false;             // ... unless they come from several
-  auto close_chunk = [&](uint32_t last) {
-    F::request_status(ring[last]);
-    chunk_last_[chunk_first] = static_cast<uint16_t>(last);
-    chunk_pool_[chunk_first] = mixed ? nullptr : chunk_pool;
-    chunk_first = (last + 1) & mask;
-    rs_at = (last + kRsInterval) & mask;
-    chunk_pool = nullptr;
-    mixed = false;
-  };
-  for (size_t taken = 0; taken < n; ++taken) {
-    PktBuf* b = pkts[taken].release();
-    if (b == nullptr) [[unlikely]] continue;  // an empty handle: nothing to send
-    const uint32_t size = b->size;
-    if (size - 1 >= b->capacity) [[unlikely]] {  // size 0 or larger than the buffer
-      ++stats_.bad_desc;  // an app bug, not a device one: drop it here rather than hand garbage to the NIC
-      b->pool->free(b);
-      continue;
-    }
-    Mempool* const pool = b->pool;
-    if (chunk_pool == nullptr) chunk_pool = pool;
-    mixed |= pool != chunk_pool;
-    bufs[idx] = b;
-    F::write(ring[idx], b->data_iova, size);
-    bytes += size;
-    if (idx == rs_at) close_chunk(idx);
-    idx = (idx + 1) & mask;
-  }
-  const uint32_t queued = (idx - tail_) & mask;
-  if (queued == 0) return n;
-  if (chunk_first != idx) close_chunk((idx - 1) & mask);
-  stats_.packets += queued;
-  stats_.bytes += bytes;
-  tail_ = idx;
-  wmb_before_doorbell();
-  backend_.write32(tail_reg_, idx);
-  return n;
 }
 
 // The formats in use; each hot path is compiled here once.

@@ -2,7 +2,9 @@
 // policy (a traits struct of a few inline functions, below).
 //
 // A family programs base/length/control registers; the ring owns the descriptor memory, the buffers posted
-// to the device, and the hot path: rx_batch/tx_batch touch MMIO once per batch (the tail write).
+// to the device, and the hot path: rx_batch/tx_batch touch MMIO once per batch (the tail write, through the
+// backend's Doorbell). The hot path is defined inline at the end of this header, so a family's rx_batch and
+// tx_batch compile it in place (one call from the app, as ixy's function pointer).
 // Nothing here trusts the device: lengths are bounded, heads are never read back on the hot path, and
 // every buffer is accounted for (posted, in flight, or back in its pool) until the ring is destroyed.
 //
@@ -21,6 +23,7 @@
 #include "driver/barrier.h"
 #include "driver/descriptors.h"
 #include "driver/mempool.h"
+#include "driver/rx_scan.h"
 
 namespace nic {
 
@@ -115,7 +118,11 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   uint32_t fill();
 
   // Receives up to out.size() frames. Entries of `out` must be empty. One tail write if anything arrived.
-  size_t rx_batch(std::span<Packet> out);
+  // Descriptors are scanned in groups (rx_scan.h; the scan kind is rxscan::preferred() unless set_scan()
+  // chose another), refilled from one bulk allocation, and anything the scan stops at is looked at alone.
+  inline size_t rx_batch(std::span<Packet> out);
+  // The descriptor scan this ring uses (tests and fuzz targets run each kind on the same input).
+  void set_scan(rxscan::Kind kind) { scan_ = rxscan::function(kind); }
   // Longest write-back length accepted: what the device was told it may write into a buffer (every family
   // programs Mempool::kRxBufBytes), never more than the buffer holds. Longer lengths are rejected (bad_desc):
   // bytes past the programmed size were never written by this frame.
@@ -143,6 +150,15 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   Mempool& pool() { return pool_; }
 
  private:
+  // Scan groups: at most this many descriptors per scan call (the lengths live on the stack meanwhile).
+  static constexpr uint32_t kScanMax = 64;
+  static constexpr rxscan::Want want(uint32_t cap) { return {Format::kDone | Format::kEop | Format::kFrameErrors, Format::kDone | Format::kEop, cap}; }
+  // The descriptor at idx stopped the scan: one descriptor the long way. Returns kRxStop when it holds
+  // nothing to take (no DD) or the pool is empty, kRxDropped when it was dropped (slot posted again), else the
+  // length of the frame it delivered into `out` (which must be empty).
+  static constexpr int kRxStop = -1, kRxDropped = 0;
+  int rx_one(uint32_t idx, Packet& out);
+
   Backend& backend_;
   Mempool& pool_;
   DmaRegion ring_;
@@ -150,7 +166,8 @@ class alignas(64) BasicRxRing {  // own cache lines: queues driven by different 
   std::vector<PktBuf*> bufs_;  // buffer posted in each slot
   uint32_t size_;
   uint32_t mask_;
-  uint32_t tail_reg_;
+  Doorbell doorbell_;  // RDT
+  rxscan::ScanFn scan_;
   uint32_t next_ = 0;  // next descriptor to look at
   uint32_t suspect_at_ = 0, suspects_ = 0;  // reclaim_lost(): slots [suspect_at_, +suspects_) lacked DD
   uint64_t suspect_since_ns_ = 0;            // ... since then
@@ -166,6 +183,10 @@ class alignas(64) BasicTxRing {
   // Report-status granularity: RS is set at least every kRsInterval descriptors and on the last descriptor
   // of every batch, so cleanup never strands a partial batch (ixy cleans in whole batches of 32 only).
   static constexpr uint32_t kRsInterval = 32;
+  // tx_batch reclaims only once this many descriptors are in flight (or the batch does not fit the free
+  // ones), as DPDK's tx_free_thresh: at small batches the reclaim's fixed cost is paid once per many calls.
+  // The ring then holds up to this many sent buffers more than an eager reclaim would.
+  static constexpr uint32_t kReclaimAt = 2 * kRsInterval;
 
   BasicTxRing(Backend& backend, uint32_t size, uint32_t tail_reg);
   ~BasicTxRing();
@@ -179,11 +200,13 @@ class alignas(64) BasicTxRing {
   // Takes a prefix of `pkts` (as many as free descriptors allow) and returns its length; taken handles
   // become empty. A packet of size 0 or larger than its buffer is taken but dropped (stats().bad_desc);
   // an empty handle is skipped.
-  // Reclaims completed descriptors first. One tail write per call.
-  size_t tx_batch(std::span<Packet> pkts);
+  // Reclaims completed descriptors first when kReclaimAt or more are in flight, the batch does not fit, or
+  // the batch is empty (an idle app's call, e.g. app::forward with nothing received, gives everything back).
+  // One tail write per call.
+  inline size_t tx_batch(std::span<Packet> pkts);
 
   // Returns buffers of descriptors the device has completed to their pools; returns how many.
-  uint32_t reclaim();
+  inline uint32_t reclaim();
   // Returns every buffer still on the ring to its pool, completed or not (the device must be stopped).
   void release_all();
   // Recovery: release_all(), then the ring as constructed (descriptors all-ones, head and tail at slot 0) in the
@@ -199,18 +222,157 @@ class alignas(64) BasicTxRing {
   DmaRegion ring_;
   Desc* desc_;
   std::vector<PktBuf*> bufs_;         // buffer posted in each slot
+  // Frees bufs[0, n) into their pools: a run of one pool's buffers at a time (Mempool::free_own_prefix).
+  static void free_run(PktBuf* const* bufs, uint32_t n);
+
   std::vector<uint16_t> chunk_last_;  // at the first slot of each RS chunk: the slot that carries RS
-  // At the first slot of each RS chunk: the pool all its buffers belong to (noted while tx_batch has their
-  // metadata in cache), or nullptr if they come from several. Reclaim then frees the chunk in bulk without
-  // touching the buffers' metadata again (a cache miss per packet on a busy ring).
-  std::vector<Mempool*> chunk_pool_;
   uint32_t size_;
   uint32_t mask_;
-  uint32_t tail_reg_;
+  Doorbell doorbell_;  // TDT
   uint32_t tail_ = 0;   // next slot to fill
   uint32_t clean_ = 0;  // oldest slot not yet reclaimed
   RingStats stats_;
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// The hot path.
+
+template <class F>
+inline size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
+  // Members in locals: stores through packet and descriptor pointers could alias `this` otherwise.
+  volatile Desc* const ring = desc_;
+  PktBuf** const bufs = bufs_.data();
+  Mempool& pool = pool_;
+  const rxscan::Want good = want(max_frame_bytes());
+  uint32_t idx = next_;
+  size_t n = 0;
+  uint64_t bytes = 0;
+  while (n < out.size()) {
+    // Look at most at what fits `out`, kScanMax, and the ring's end (the scan does not wrap).
+    uint32_t room = size_ - idx;
+    if (room > kScanMax) room = kScanMax;
+    if (room > out.size() - n) room = static_cast<uint32_t>(out.size() - n);
+    uint32_t lens[kScanMax + 8];
+    // One descriptor is not worth a call: the scalar scan inline (it is the first step of every scan anyway).
+    uint32_t k = room == 1 ? rxscan::scan_scalar(ring + idx, 1, good, lens) : scan_(ring + idx, room, good, lens);
+    const bool starved = k > pool.available();
+    if (starved) [[unlikely]] k = pool.available();
+    // k good frames at idx..idx+k-1: hand out their buffers, post fresh ones. lens[] are the scan's reads.
+    PktBuf* const* fresh = pool.take_bulk(k);
+    Packet* const dst = out.data() + n;
+    PktBuf** const slot = bufs + idx;
+    volatile Desc* const d = ring + idx;
+    const uint64_t iova0 = pool.dma_region().iova;
+    const PktBuf* const meta0 = pool.metadata().data();
+    const uint32_t shift = pool.buf_shift();
+    for (uint32_t i = 0; i < k; ++i) {
+      PktBuf* const got = slot[i];
+      const uint32_t len = lens[i];
+      got->size = len;
+      bytes += len;
+      assert(!dst[i] && "rx_batch needs empty Packet handles");
+      dst[i].buf_ = got;
+      PktBuf* const f = fresh[i];
+      slot[i] = f;
+      assert(pool.data_iova(f) == iova0 + (static_cast<uint64_t>(f - meta0) << shift));
+      F::post(d[i], iova0 + (static_cast<uint64_t>(f - meta0) << shift));  // Mempool::data_iova(f); clears DD
+    }
+    n += k;
+    idx = (idx + k) & mask_;
+    if (starved) [[unlikely]] {
+      ++stats_.no_buf;  // frames left on the ring; they are delivered once buffers come back
+      break;
+    }
+    if (k == room) continue;
+    // The scan stopped at idx: nothing there yet (done), or a frame to drop, or one it could not take whole.
+    const int len = rx_one(idx, out[n]);
+    if (len == kRxStop) break;
+    if (len != kRxDropped) ++n, bytes += static_cast<uint32_t>(len);
+    idx = (idx + 1) & mask_;
+  }
+  if (idx != next_) {
+    stats_.packets += n;
+    stats_.bytes += bytes;
+    // The slot before `idx` is the last one refilled; the device may use everything up to it (exclusive).
+    wmb_before_doorbell();
+    doorbell_.ring((idx - 1) & mask_);
+    next_ = idx;
+  }
+  return n;
+}
+
+template <class F>
+inline uint32_t BasicTxRing<F>::reclaim() {
+  const volatile Desc* const ring = desc_;
+  const uint32_t mask = mask_, tail = tail_, first = clean_;
+  uint32_t clean = first;
+  // Completed chunks, oldest first: a chunk is done when its RS descriptor has DD.
+  while (clean != tail) {
+    const uint32_t last = chunk_last_[clean];
+    if (!F::done(ring[last])) break;
+    clean = (last + 1) & mask;
+  }
+  if (clean == first) return 0;
+  rmb_after_dd();
+  // Slots in [first, clean) hold buffers (others are stale and never read): freed in runs of one pool each,
+  // without touching the buffers' metadata except the pool of each run's first.
+  PktBuf* const* const bufs = bufs_.data();
+  if (clean > first) {
+    free_run(bufs + first, clean - first);
+  } else {
+    free_run(bufs + first, size_ - first);
+    free_run(bufs, clean);
+  }
+  clean_ = clean;
+  return (clean - first) & mask;
+}
+
+template <class F>
+inline size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
+  if (pkts.empty() || in_flight() >= kReclaimAt || size_ - 1 - in_flight() < pkts.size()) reclaim();
+  // One slot stays empty: tail == clean means "nothing in flight". Every taken packet uses at most one slot.
+  const uint32_t free_slots = size_ - 1 - in_flight();
+  const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
+  Desc* const ring = desc_;
+  PktBuf** const bufs = bufs_.data();
+  const uint32_t mask = mask_;
+  uint32_t idx = tail_;
+  uint32_t chunk_first = idx;
+  uint32_t rs_at = (idx + kRsInterval - 1) & mask;  // slot that closes the current RS chunk
+  uint64_t bytes = 0;
+  for (size_t taken = 0; taken < n; ++taken) {
+    PktBuf* b = pkts[taken].release();
+    if (b == nullptr) [[unlikely]] continue;  // an empty handle: nothing to send
+    const uint32_t size = b->size;
+    if (size - 1 >= b->capacity) [[unlikely]] {  // size 0 or larger than the buffer
+      ++stats_.bad_desc;  // an app bug, not a device one: drop it here rather than hand garbage to the NIC
+      b->pool->free(b);
+      continue;
+    }
+    bufs[idx] = b;
+    F::write(ring[idx], b->data_iova, size);
+    bytes += size;
+    if (idx == rs_at) [[unlikely]] {  // close the chunk: RS here
+      F::request_status(ring[idx]);
+      chunk_last_[chunk_first] = static_cast<uint16_t>(idx);
+      chunk_first = (idx + 1) & mask;
+      rs_at = (idx + kRsInterval) & mask;
+    }
+    idx = (idx + 1) & mask;
+  }
+  if (idx == tail_) return n;
+  if (chunk_first != idx) {  // the batch's last descriptor closes the open chunk
+    const uint32_t last = (idx - 1) & mask;
+    F::request_status(ring[last]);
+    chunk_last_[chunk_first] = static_cast<uint16_t>(last);
+  }
+  stats_.packets += (idx - tail_) & mask;
+  stats_.bytes += bytes;
+  tail_ = idx;
+  wmb_before_doorbell();
+  doorbell_.ring(idx);
+  return n;
+}
 
 // The advanced-descriptor rings (82599, 82576) keep their names; the 82574's rings are the same code.
 using RxRing = BasicRxRing<AdvRxFormat>;

@@ -242,6 +242,11 @@ void VfioBackend::write32(uint32_t offset, uint32_t value) {
   *reinterpret_cast<volatile uint32_t*>(bar0_.base + offset) = value;
 }
 
+Doorbell VfioBackend::doorbell(uint32_t offset) {
+  if (offset % 4 != 0 || offset + uint64_t{4} > bar0_.size) return Doorbell(*this, offset);
+  return Doorbell(*this, offset, reinterpret_cast<volatile uint32_t*>(bar0_.base + offset));
+}
+
 // --- DMA memory.
 DmaRegion VfioBackend::dma_alloc(size_t bytes, size_t align) {
   if (bytes == 0 || align == 0 || (align & (align - 1)) != 0)

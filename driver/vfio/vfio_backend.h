@@ -65,6 +65,8 @@ class VfioBackend final : public Backend {
 
   uint32_t read32(uint32_t offset) override;
   void write32(uint32_t offset, uint32_t value) override;
+  // A tail write is one store into the mapped BAR0 (offsets outside it fall back to write32's check).
+  Doorbell doorbell(uint32_t offset) override;
 
   // Memory comes in whole 2 MiB hugepages (region.size is the rounded size); align may be at most 2 MiB.
   DmaRegion dma_alloc(size_t bytes, size_t align) override;

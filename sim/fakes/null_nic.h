@@ -2,7 +2,8 @@
 // DMA init done, queues enabled, link up) and its rx/tx engines are two explicit calls the harness makes:
 //   deliver_rx(): every descriptor the driver has handed over becomes a received frame (DD|EOP);
 //   complete_tx(): every descriptor up to the tail is marked done (DD on RS descriptors).
-// Register writes are stores into an array (the tail write still costs the virtual call a real MMIO costs).
+// Register writes are stores into an array; queue tails are written through Doorbells that store into it
+// directly, as the VFIO backend's store into the mapped BAR.
 // DMA memory gets IOVAs of its own (from 4 GiB up, as the VFIO backend assigns them), never its host address;
 // the engines translate the IOVAs the driver programmed (to_virt), so a driver that handed the device a host
 // address would fault here too. Allocate (open devices, make pools) before driving queues from threads.
@@ -36,6 +37,10 @@ class NullNic : public nic::Backend {
   }
   void write32(uint32_t off, uint32_t v) override {
     if (off < 0x20000) regs_[off / 4] = v;
+  }
+  // Tails are stores into the register array, as into a mapped BAR (the engines below read them from there).
+  nic::Doorbell doorbell(uint32_t off) override {
+    return off < 0x20000 ? nic::Doorbell(*this, off, &regs_[off / 4]) : nic::Doorbell(*this, off);
   }
   nic::DmaRegion dma_alloc(size_t bytes, size_t align) override {
     const size_t size = (bytes + align - 1) / align * align;

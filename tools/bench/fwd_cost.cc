@@ -2,7 +2,10 @@
 // Bidirectional forwarding between two ports as tools/fwd does it (app::forward, tools/forward.h); the null
 // device's rx/tx engines run between the measured regions, so only the driver is timed.
 //
-// One measured region = the two forward() calls of one round (a -> b, b -> a). On a shared 2-core machine some
+// One measured region = kRegionPackets / (2 * batch) rounds (at least one) of two forward() calls each (a -> b,
+// b -> a), so every region carries about 64 packets whatever the batch: the TSC of this machine kind ticks in
+// steps of ~25 cycles, too coarse for a region of two packets. The null device's engines run between regions
+// (it delivers a whole ring, so the rounds of one region always find frames). On a shared 2-core machine some
 // regions are hit by an interrupt or a context switch, so the sum of all regions moves with the machine's load
 // (the figure this program used to print). It prints, per batch size, over --runs runs:
 //   median      the median region's cycles per packet (median over runs; min-max of the runs' medians)
@@ -75,11 +78,14 @@ struct Run {
 };
 
 // Forwards `target_packets` in rounds of two forward() calls. With `timed`, every round is one region.
+constexpr size_t kRegionPackets = 64;
+
 Run run(size_t batch, uint64_t target_packets, double overhead, bool timed) {
+  const size_t rounds = batch * 2 >= kRegionPackets ? 1 : kRegionPackets / (2 * batch);
   Port a("null:0"), b("null:1");
   std::vector<nic::Packet> bufs(batch);
   std::vector<float> per_pkt;  // each region's cycles per packet
-  if (timed) per_pkt.reserve(target_packets / (2 * batch) + 16);
+  if (timed) per_pkt.reserve(target_packets / (2 * batch * rounds) + 16);
   uint64_t pkts = 0, regions = 0;
   double total = 0;
   while (pkts < target_packets) {
@@ -88,8 +94,11 @@ Run run(size_t batch, uint64_t target_packets, double overhead, bool timed) {
     a.nic.complete_tx();
     b.nic.complete_tx();
     const uint64_t c0 = timed ? __rdtsc() : 0;
-    size_t n = app::forward(*a.dev, *b.dev, bufs);
-    n += app::forward(*b.dev, *a.dev, bufs);
+    size_t n = 0;
+    for (size_t r = 0; r < rounds; ++r) {
+      n += app::forward(*a.dev, *b.dev, bufs);
+      n += app::forward(*b.dev, *a.dev, bufs);
+    }
     const uint64_t c1 = timed ? __rdtsc() : 0;
     pkts += n;
     ++regions;
