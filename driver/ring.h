@@ -329,9 +329,12 @@ inline uint32_t BasicTxRing<F>::reclaim() {
 
 template <class F>
 inline size_t BasicTxRing<F>::tx_batch(std::span<Packet> pkts) {
-  if (pkts.empty() || in_flight() >= kReclaimAt || size_ - 1 - in_flight() < pkts.size()) reclaim();
   // One slot stays empty: tail == clean means "nothing in flight". Every taken packet uses at most one slot.
-  const uint32_t free_slots = size_ - 1 - in_flight();
+  uint32_t free_slots = size_ - 1 - in_flight();
+  if (pkts.size() - 1 >= free_slots || free_slots <= size_ - 1 - kReclaimAt) {  // empty, does not fit, or due
+    reclaim();
+    free_slots = size_ - 1 - in_flight();
+  }
   const size_t n = pkts.size() < free_slots ? pkts.size() : free_slots;
   Desc* const ring = desc_;
   PktBuf** const bufs = bufs_.data();

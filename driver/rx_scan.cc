@@ -91,10 +91,14 @@ uint32_t scan_sse2(const volatile void* ring, uint32_t n, Want want, uint32_t* l
     const int good = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(ok_status, ok_len)));
     if (good != 0xFF) {
       rmb_after_dd();
+      _mm256_zeroupper();
       return k + static_cast<uint32_t>(__builtin_ctz(~good));
     }
   }
-  return k + scan_sse2(d + 16 * k, n - k, want, lens + k);
+  // Clean upper halves before any SSE code runs (the caller's, or a legacy-encoded callee's): otherwise every
+  // later SSE instruction pays the AVX-SSE transition. The rest (fewer than 8) the scalar way.
+  _mm256_zeroupper();
+  return k + scan_scalar(d + 16 * k, n - k, want, lens + k);
 }
 
 bool available(Kind kind) {
