@@ -170,6 +170,7 @@ TEST(TxReclaim, SmallBatchesReclaimOnceTheThresholdIsInFlightAndAnEmptyBatchRecl
       for (uint32_t i = 0; i < ring.size(); ++i)
         if (d[i].read.cmd_type_len & nic::txd::kCmdRs) d[i].wb.status = nic::txd::kStatusDD;
     };
+    ASSERT_EQ(nic::TxRing::kReclaimAt, 64u);  // the threshold tools/bench/RESULTS.md measured
     for (uint32_t i = 0; i < nic::TxRing::kReclaimAt; ++i) {
       ASSERT_EQ(send_one(), 1u);
       complete_all();
