@@ -2,7 +2,8 @@
 // input says into the receive descriptors: DD on slots never handed back, lengths 0 or beyond the buffer,
 // missing EOP, garbage in every field. The driver must hand out only sane packets, never the same buffer
 // twice, and get every buffer back into its pool. Every input runs against each descriptor format: advanced
-// (82599/82576) and extended (82574).
+// (82599/82576) and extended (82574), and with each descriptor scan (driver/rx_scan.h: scalar, SSE2, AVX2 where
+// the CPU has it): every scan must deliver the same frames (sizes, order, buffers) and count the same drops.
 #include <cstdint>
 #include <cstring>
 #include <set>
@@ -12,13 +13,18 @@
 #include "driver/log.h"
 #include "driver/mempool.h"
 #include "driver/ring.h"
+#include "driver/rx_scan.h"
 #include "fuzz/fuzz_input.h"
 #include "sim/fakes/null_nic.h"
 
 namespace {
 
+// What the app saw: per poll, the sizes delivered and each buffer's position in its pool; then the ring's counters.
+using Trace = std::vector<uint64_t>;
+
 template <class Ring>
-void run(const uint8_t* data, size_t size) {
+Trace run(const uint8_t* data, size_t size, nic::rxscan::Kind kind) {
+  Trace trace;
   sim::NullNic nic("null");  // only its DMA memory and MMIO sink are used here
   nic::set_log_level(nic::LogLevel::kSilent);
   fuzz::Input in(data, size);
@@ -27,6 +33,7 @@ void run(const uint8_t* data, size_t size) {
   std::vector<nic::Packet> held;
   {
     Ring ring(nic, pool, ring_size, 0x01018);
+    ring.set_scan(kind);
     ring.fill();
     auto* desc = static_cast<volatile typename Ring::Desc*>(nic.to_virt(ring.ring_iova(), ring.ring_bytes()));
     while (!in.empty()) {
@@ -50,7 +57,9 @@ void run(const uint8_t* data, size_t size) {
           if (n > out.size()) __builtin_trap();
           std::set<const nic::PktBuf*> seen;
           for (const nic::Packet& p : held) seen.insert(p.get());
+          trace.push_back(n);
           for (size_t i = 0; i < n; ++i) {
+            trace.push_back(uint64_t{out[i].size()} << 32 | static_cast<uint64_t>(out[i].get() - pool.metadata().data()));
             if (!out[i] || out[i].size() == 0 || out[i].size() > ring.max_frame_bytes()) __builtin_trap();
             if (!seen.insert(out[i].get()).second) __builtin_trap();  // the same buffer handed out twice
             std::memset(out[i].data(), 0xA5, out[i].size());            // the app owns every byte it was given
@@ -66,14 +75,25 @@ void run(const uint8_t* data, size_t size) {
       }
     }
     held.clear();
+    const nic::RingStats& st = ring.stats();
+    trace.insert(trace.end(), {st.packets, st.bytes, st.no_buf, st.bad_desc, st.rx_errors});
   }
   if (pool.in_use() != 0) __builtin_trap();  // ring destroyed, app holds nothing: all buffers are home
+  return trace;
+}
+
+template <class Ring>
+void run_every_scan(const uint8_t* data, size_t size) {
+  using nic::rxscan::Kind;
+  const Trace scalar = run<Ring>(data, size, Kind::kScalar);
+  for (Kind kind : {Kind::kSse2, Kind::kAvx2})
+    if (nic::rxscan::available(kind) && run<Ring>(data, size, kind) != scalar) __builtin_trap();  // scans disagree
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  run<nic::RxRing>(data, size);
-  run<nic::ExtRxRing>(data, size);
+  run_every_scan<nic::RxRing>(data, size);
+  run_every_scan<nic::ExtRxRing>(data, size);
   return 0;
 }
