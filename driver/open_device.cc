@@ -2,9 +2,9 @@
 // depend on the API without a cycle.
 #include <cstdio>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/e1000e/e1000e.h"
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/igb/igb.h"
 #include "driver/ixgbe/ixgbe.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/vfio/sysfs.h"
 #include "tools/app.h"
 #include "tools/packet_template.h"

@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "fuzz/fuzz_input.h"
 #include "sim/fakes/hostile_nic.h"
 

@@ -3,7 +3,7 @@
 // input writes arbitrary bytes over any DMA region of either port — descriptor rings, packet buffers in use
 // or free — between the app's rx, tx, free, stats, watchdog and shutdown calls.
 //
-// What the device can reach is packet bytes and descriptors (driver/mempool.h keeps buffer metadata in host
+// What the device can reach is packet bytes and descriptors (driver/mem/mempool.h keeps buffer metadata in host
 // memory; IOVAs are not host addresses), so whatever it writes, the driver must:
 //   - not crash, hang or trip a sanitizer;
 //   - hand out only packets of its own rx pool, 1..data_capacity() bytes long, never a buffer twice;
@@ -15,9 +15,9 @@
 #include <set>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 #include "fuzz/fuzz_input.h"
 #include "sim/sim_backend.h"
 #include "sim/world.h"

@@ -2,18 +2,18 @@
 // input says into the receive descriptors: DD on slots never handed back, lengths 0 or beyond the buffer,
 // missing EOP, garbage in every field. The driver must hand out only sane packets, never the same buffer
 // twice, and get every buffer back into its pool. Every input runs against each descriptor format: advanced
-// (82599/82576) and extended (82574), and with each descriptor scan (driver/rx_scan.h: scalar, SSE2, AVX2 where
+// (82599/82576) and extended (82574), and with each descriptor scan (driver/ring/rx_scan.h: scalar, SSE2, AVX2 where
 // the CPU has it): every scan must deliver the same frames (sizes, order, buffers) and count the same drops.
 #include <cstdint>
 #include <cstring>
 #include <set>
 #include <vector>
 
-#include "driver/descriptors.h"
-#include "driver/log.h"
-#include "driver/mempool.h"
-#include "driver/ring.h"
-#include "driver/rx_scan.h"
+#include "driver/ring/descriptors.h"
+#include "driver/seam/log.h"
+#include "driver/mem/mempool.h"
+#include "driver/ring/ring.h"
+#include "driver/ring/rx_scan.h"
 #include "fuzz/fuzz_input.h"
 #include "sim/fakes/null_nic.h"
 

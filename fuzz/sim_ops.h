@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "fuzz/fuzz_input.h"
 #include "sim/sim_backend.h"

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/crc32.h"
 #include "sim/params.h"

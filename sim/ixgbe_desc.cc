@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "sim/ixgbe_datapath.h"
 
 namespace sim {

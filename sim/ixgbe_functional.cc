@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/ixgbe_datapath.h"
 #include "sim/ixgbe_model.h"

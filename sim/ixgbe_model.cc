@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 
 namespace sim {

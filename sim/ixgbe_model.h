@@ -52,9 +52,9 @@
 #include <string>
 #include <vector>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
-#include "driver/reg.h"
+#include "driver/regmap/reg.h"
 #include "sim/diag.h"
 #include "sim/iommu.h"
 #include "sim/ixgbe_datapath.h"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "sim/ixgbe_datapath.h"
 
 namespace sim {

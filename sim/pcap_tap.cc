@@ -2,7 +2,7 @@
 
 #include <pcap/pcap.h>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace sim {
 

@@ -3,7 +3,7 @@
 // asks for one gets this error; every dynamically linked tool has the real writer (pcap_tap.cc). The flag
 // parser's fuzz target (fuzz/cli_fuzz.cc) links this one too: it never opens a port, so never gets here, and
 // needs no libpcap at run time.
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "sim/pcap_tap.h"
 
 namespace sim {

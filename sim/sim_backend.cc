@@ -9,7 +9,7 @@
 #include <thread>
 #include <cstring>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace sim {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 #include "sim/iommu.h"
 #include "sim/ixgbe_model.h"
 #include "sim/world.h"

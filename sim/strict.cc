@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 
 namespace sim {

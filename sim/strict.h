@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "driver/reg.h"
+#include "driver/regmap/reg.h"
 #include "sim/diag.h"
 
 namespace sim {

@@ -10,12 +10,12 @@
 #include <map>
 #include <vector>
 
-#include "driver/descriptors.h"
-#include "driver/device.h"
+#include "driver/ring/descriptors.h"
+#include "driver/device/device.h"
 #include "driver/e1000e/e1000e.h"
 #include "driver/e1000e/regs.h"
-#include "driver/log.h"
-#include "driver/mempool.h"
+#include "driver/seam/log.h"
+#include "driver/mem/mempool.h"
 #include "tests/fake_e1000.h"
 
 namespace {

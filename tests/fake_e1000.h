@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 #include "driver/e1000/common.h"
 
 namespace testbed {

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/traffic.h"
 #include "tests/testbed.h"

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
 #include "fuzz/sim_ops.h"
 #include "sim/crc32.h"

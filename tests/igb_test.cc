@@ -11,11 +11,11 @@
 #include <map>
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/igb/igb.h"
 #include "driver/igb/regs.h"
-#include "driver/log.h"
-#include "driver/mempool.h"
+#include "driver/seam/log.h"
+#include "driver/mem/mempool.h"
 #include "tests/fake_e1000.h"
 
 namespace {

@@ -3,10 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
-#include "driver/log.h"
-#include "driver/mempool.h"
+#include "driver/seam/log.h"
+#include "driver/mem/mempool.h"
 #include "tests/mock_backend.h"
 #include "tests/testbed.h"
 

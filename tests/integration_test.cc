@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "sim/rss.h"
 #include "sim/traffic.h"
 #include "sim/world.h"

@@ -10,10 +10,10 @@
 #include <random>
 #include <vector>
 
-#include "driver/descriptors.h"
-#include "driver/log.h"
-#include "driver/mempool.h"
-#include "driver/ring.h"
+#include "driver/ring/descriptors.h"
+#include "driver/seam/log.h"
+#include "driver/mem/mempool.h"
+#include "driver/ring/ring.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <gmock/gmock.h>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 #include "sim/sim_backend.h"
 
 namespace testbed {

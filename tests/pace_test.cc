@@ -7,7 +7,7 @@
 // Deterministic: the hook and the flag are set by hand, under both models.
 #include <gtest/gtest.h>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/runner.h"
 #include "tests/testbed.h"

@@ -6,7 +6,7 @@
 #include <utility>
 #include <string>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 
 namespace nic::ixgbe {

@@ -1,4 +1,4 @@
-// The rx descriptor scans (driver/rx_scan.h): every vector kind gives the scalar scan's answer, count and
+// The rx descriptor scans (driver/ring/rx_scan.h): every vector kind gives the scalar scan's answer, count and
 // lengths, on the same memory; and the ring-level contract of the lazy tx reclaim and the doorbell.
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <random>
 #include <vector>
 
-#include "driver/descriptors.h"
-#include "driver/mempool.h"
-#include "driver/ring.h"
-#include "driver/rx_scan.h"
+#include "driver/ring/descriptors.h"
+#include "driver/mem/mempool.h"
+#include "driver/ring/ring.h"
+#include "driver/ring/rx_scan.h"
 #include "sim/fakes/null_nic.h"
 
 namespace {

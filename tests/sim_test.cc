@@ -1,7 +1,7 @@
 // The simulator's register semantics and rules, one datasheet behaviour per test (deterministic mode).
 #include <gtest/gtest.h>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/sim_backend.h"
 #include "sim/traffic.h"

@@ -9,8 +9,8 @@
 #include <map>
 #include <string>
 
-#include "driver/descriptors.h"
-#include "driver/device.h"
+#include "driver/ring/descriptors.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/sim_backend.h"
 #include "sim/strict.h"

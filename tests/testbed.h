@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "sim/diag.h"
 #include "sim/sim_backend.h"
 #include "sim/world.h"

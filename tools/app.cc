@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 #include "nlohmann/json.hpp"
 #include "tools/open_backend.h"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "sim/pcap_tap.h"
 #include "sim/runner.h"
 #include "sim/sim_backend.h"

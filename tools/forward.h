@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 
 namespace app {
 

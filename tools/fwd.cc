@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "driver/log.h"
+#include "driver/seam/log.h"
 #include "tools/app.h"
 #include "tools/forward.h"
 #include "tools/irq_mode.h"

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "tools/app.h"
 
 namespace app {

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "sim/pcap_tap.h"
 #include "sim/runner.h"
 #include "sim/traffic.h"

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
-#include "driver/device.h"
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 #include "driver/vfio/privileges.h"
 #include "driver/vfio/vfio_backend.h"
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 
 namespace app {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace app {
 

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "tools/app.h"
 
 namespace {

@@ -1,6 +1,6 @@
 #include "driver/e1000/common.h"
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic::e1000 {
 namespace {

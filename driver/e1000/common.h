@@ -8,9 +8,9 @@
 
 #include <cstdint>
 
-#include "driver/device.h"
-#include "driver/mmio.h"
-#include "driver/reg.h"
+#include "driver/device/device.h"
+#include "driver/regmap/mmio.h"
+#include "driver/regmap/reg.h"
 
 namespace nic::e1000 {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "driver/e1000e/regs.h"
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 
 namespace nic::e1000e {
 namespace {

@@ -1,5 +1,5 @@
 // Intel 82574 (e1000e) device family: the same Device API and the same ring code as the 82599/82576
-// (driver/ring.h), with the 82574's descriptor formats (extended rx, legacy tx) as the rings' format policy,
+// (driver/ring/ring.h), with the 82574's descriptor formats (extended rx, legacy tx) as the rings' format policy,
 // and its own init: GIO master disable, reset, NVM auto-read, PHY auto-negotiation through MDIC, RCTL/TCTL.
 // One of the 82574's two queues is used. CI runs it against QEMU's e1000e model through VFIO (tests/qemu).
 //
@@ -9,8 +9,8 @@
 
 #include <memory>
 
-#include "driver/device.h"
-#include "driver/mmio.h"
+#include "driver/device/device.h"
+#include "driver/regmap/mmio.h"
 
 namespace nic::e1000e {
 

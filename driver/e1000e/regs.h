@@ -4,13 +4,13 @@
 // follow the 82574 datasheet); `section` names that source. Queue registers live at 0x02800 (rx) / 0x03800
 // (tx) + 0x100 n, n < 2. Unlike the 82599/82576 there is no per-queue enable bit in RXDCTL/TXDCTL: receive
 // runs on RCTL.EN, transmit on TCTL.EN and TARC(n).ENABLE. Descriptors: extended rx, legacy tx
-// (driver/descriptors.h).
+// (driver/ring/descriptors.h).
 #pragma once
 
 #include <cstdint>
 
 #include "driver/e1000/common.h"
-#include "driver/reg.h"
+#include "driver/regmap/reg.h"
 
 namespace nic::e1000e {
 

@@ -3,7 +3,7 @@
 // CI runs it against QEMU's igb model through real VFIO (tests/qemu).
 #pragma once
 
-#include "driver/adv_device.h"
+#include "driver/device/adv_device.h"
 
 namespace nic::igb {
 

@@ -3,7 +3,7 @@
 // per queue pair q, q + 8; rx queue q in byte 0 of IVAR0[q]), and EITR's 1 us units in bits 14:2.
 #include <string>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/igb/igb.h"
 #include "driver/igb/regs.h"
 

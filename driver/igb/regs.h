@@ -3,13 +3,13 @@
 // Offsets and bits are the ones the Linux igb driver's register headers and QEMU's igb model use (both
 // follow the 82576 datasheet); `section` names that source where no datasheet section number is at hand.
 // Receive/transmit queue registers live at 0x0C000/0x0E000 + 0x40 n (the 82599 has them at 0x01000/0x06000);
-// the advanced descriptor formats are the 82599's (driver/descriptors.h).
+// the advanced descriptor formats are the 82599's (driver/ring/descriptors.h).
 #pragma once
 
 #include <cstdint>
 
 #include "driver/e1000/common.h"
-#include "driver/reg.h"
+#include "driver/regmap/reg.h"
 
 namespace nic::igb {
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/ixgbe/regs.h"
-#include "driver/log.h"
+#include "driver/seam/log.h"
 
 namespace nic::ixgbe {
 namespace {

@@ -1,10 +1,10 @@
 // Intel 82599 (ixgbe) device family. Initialization follows the 82599 datasheet §4.6.3–§4.6.8 one step
 // per function, with the reserved bits set as the register descriptions require (§8.2.3.8.8, §8.2.3.9.1,
 // §8.2.3.11.1). Queues, rings and the hot path are shared with the other advanced-descriptor families
-// (driver/adv_device.h).
+// (driver/device/adv_device.h).
 #pragma once
 
-#include "driver/adv_device.h"
+#include "driver/device/adv_device.h"
 
 namespace nic::ixgbe {
 

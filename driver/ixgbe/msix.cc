@@ -1,7 +1,7 @@
 // 82599 MSI-X receive interrupts (§7.3, registers §8.2.3.5): rx queue q -> MSI-X vector q.
 #include <string>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/ixgbe/ixgbe.h"
 #include "driver/ixgbe/regs.h"
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "driver/reg.h"
+#include "driver/regmap/reg.h"
 
 namespace nic::ixgbe {
 

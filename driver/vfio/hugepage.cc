@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <utility>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/vfio/sysfs.h"
 
 namespace nic::vfio {

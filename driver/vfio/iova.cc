@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic::vfio {
 

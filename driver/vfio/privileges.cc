@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic::vfio {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic::vfio {
 

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <vector>
 
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 
 namespace nic::vfio {
 namespace {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 #include "driver/vfio/hugepage.h"
 #include "driver/vfio/iova.h"
 #include "driver/vfio/sysfs.h"

@@ -13,7 +13,7 @@
 #include <functional>
 #include <utility>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/fakes/null_nic.h"
 

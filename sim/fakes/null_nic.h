@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "driver/backend.h"
-#include "driver/descriptors.h"
+#include "driver/seam/backend.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 
 namespace sim {

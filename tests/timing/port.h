@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "driver/descriptors.h"
+#include "driver/ring/descriptors.h"
 #include "driver/ixgbe/regs.h"
 #include "sim/sim_backend.h"
 #include "sim/world.h"

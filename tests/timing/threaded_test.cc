@@ -7,9 +7,9 @@
 #include <cstring>
 #include <thread>
 
-#include "driver/device.h"
+#include "driver/device/device.h"
 #include "driver/ixgbe/regs.h"
-#include "driver/log.h"
+#include "driver/seam/log.h"
 #include "sim/device_thread.h"
 #include "sim/runner.h"
 #include "sim/sim_backend.h"

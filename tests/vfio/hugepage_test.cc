@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "driver/vfio/sysfs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

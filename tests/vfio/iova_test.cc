@@ -1,7 +1,7 @@
 // IOVA assignment: always first fit from 4 GiB in the allocator's own space, never the virtual address.
 #include "driver/vfio/iova.h"
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/vfio/fake_tree.h"

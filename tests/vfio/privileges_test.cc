@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <functional>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/vfio/fake_tree.h"

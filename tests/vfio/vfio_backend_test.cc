@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 #include "driver/vfio/privileges.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "sim/fakes/null_nic.h"
 
 namespace {

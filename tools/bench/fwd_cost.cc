@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "sim/fakes/null_nic.h"
 #include "tools/forward.h"
 

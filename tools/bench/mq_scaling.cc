@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "sim/fakes/null_nic.h"
 #include "tools/forward.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/log.h"
+#include "driver/seam/log.h"
 #include "tools/app.h"
 #include "tools/forward.h"
 

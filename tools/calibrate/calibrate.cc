@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/log.h"
+#include "driver/device/device.h"
+#include "driver/seam/log.h"
 #include "sim/pcie.h"
 #include "sim/sim_backend.h"
 #include "sim/traffic.h"

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "driver/device.h"
-#include "driver/error.h"
+#include "driver/device/device.h"
+#include "driver/seam/error.h"
 #include "driver/vfio/hugepage.h"
 #include "driver/vfio/sysfs.h"
 

@@ -24,11 +24,11 @@
 #include <string>
 #include <vector>
 
-#include "driver/descriptors.h"
-#include "driver/device.h"
-#include "driver/error.h"
+#include "driver/ring/descriptors.h"
+#include "driver/device/device.h"
+#include "driver/seam/error.h"
 #include "driver/ixgbe/regs.h"
-#include "driver/log.h"
+#include "driver/seam/log.h"
 #include "nlohmann/json.hpp"
 #include "sim/sim_backend.h"
 #include "sim/world.h"

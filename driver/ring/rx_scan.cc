@@ -1,9 +1,9 @@
-#include "driver/rx_scan.h"
+#include "driver/ring/rx_scan.h"
 
 #include <cstdlib>
 #include <cstring>
 
-#include "driver/log.h"
+#include "driver/seam/log.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

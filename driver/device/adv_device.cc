@@ -1,10 +1,10 @@
-#include "driver/adv_device.h"
+#include "driver/device/adv_device.h"
 
 #include <algorithm>
 #include <array>
 
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 
 namespace nic {
 namespace {

@@ -1,6 +1,6 @@
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic {
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 
 namespace nic {
 

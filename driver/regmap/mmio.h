@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "driver/backend.h"
-#include "driver/error.h"
-#include "driver/reg.h"
+#include "driver/seam/backend.h"
+#include "driver/seam/error.h"
+#include "driver/regmap/reg.h"
 
 namespace nic {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "driver/backend.h"
-#include "driver/error.h"
-#include "driver/mempool.h"
-#include "driver/ring.h"
+#include "driver/seam/backend.h"
+#include "driver/seam/error.h"
+#include "driver/mem/mempool.h"
+#include "driver/ring/ring.h"
 
 namespace nic {
 

@@ -19,11 +19,11 @@
 #include <span>
 #include <vector>
 
-#include "driver/backend.h"
-#include "driver/barrier.h"
-#include "driver/descriptors.h"
-#include "driver/mempool.h"
-#include "driver/rx_scan.h"
+#include "driver/seam/backend.h"
+#include "driver/seam/barrier.h"
+#include "driver/ring/descriptors.h"
+#include "driver/mem/mempool.h"
+#include "driver/ring/rx_scan.h"
 
 namespace nic {
 

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "driver/backend.h"
+#include "driver/seam/backend.h"
 
 namespace nic {
 

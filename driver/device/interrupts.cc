@@ -1,10 +1,10 @@
-#include "driver/interrupts.h"
+#include "driver/device/interrupts.h"
 
 #include <poll.h>
 #include <unistd.h>
 
-#include "driver/device.h"
-#include "driver/error.h"
+#include "driver/device/device.h"
+#include "driver/seam/error.h"
 
 namespace nic {
 

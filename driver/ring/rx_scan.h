@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-#include "driver/barrier.h"
+#include "driver/seam/barrier.h"
 
 namespace nic::rxscan {
 

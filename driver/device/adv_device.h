@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
-#include "driver/device.h"
-#include "driver/interrupts.h"
-#include "driver/mmio.h"
-#include "driver/reg.h"
+#include "driver/device/device.h"
+#include "driver/device/interrupts.h"
+#include "driver/regmap/mmio.h"
+#include "driver/regmap/reg.h"
 
 namespace nic {
 
@@ -50,7 +50,7 @@ class AdvDevice : public Device {
   Health watchdog() final;
   DeviceHealth health() const final { return health_; }
 
-  // MSI-X rx interrupts (driver/interrupts.h): the family's setup_msix() programs the device.
+  // MSI-X rx interrupts (driver/device/interrupts.h): the family's setup_msix() programs the device.
   void enable_interrupts(const InterruptConfig& config) final;
   bool wait_rx(uint16_t queue, uint32_t timeout_ms) final;
   bool arm_rx(uint16_t queue) final;

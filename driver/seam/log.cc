@@ -1,4 +1,4 @@
-#include "driver/log.h"
+#include "driver/seam/log.h"
 
 #include <atomic>
 #include <cstdio>

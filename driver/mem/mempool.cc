@@ -1,12 +1,12 @@
-#include "driver/mempool.h"
+#include "driver/mem/mempool.h"
 
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "driver/error.h"
-#include "driver/log.h"
+#include "driver/seam/error.h"
+#include "driver/seam/log.h"
 
 namespace nic {
 

@@ -1,11 +1,11 @@
-#include "driver/ring.h"
+#include "driver/ring/ring.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <string>
 
-#include "driver/error.h"
+#include "driver/seam/error.h"
 
 namespace nic {
 namespace {
