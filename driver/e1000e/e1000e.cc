@@ -12,8 +12,16 @@ namespace {
 constexpr uint32_t kMasterDisableTimeoutUs = 10'000;
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kNvmTimeoutUs = 10'000;
-constexpr uint32_t kLinkPollUs = 10'000;
-constexpr uint32_t kMaxFrame = 1518;  // RCTL.LPE off: the device drops anything longer than 1522 (VLAN-tagged)
+
+// The 82574 has no per-queue enable: RCTL.EN and TCTL.EN switch its (one used) queue pair. A reset clears
+// RCTL.EN, which init sets last and only the driver's own stop clears.
+constexpr FamilyLayout kLayout{
+    .rdbal = RDBAL, .rdbah = RDBAH, .rdlen = RDLEN, .rdh = RDH, .rdt = RDT, .rxdctl = RXDCTL,
+    .tdbal = TDBAL, .tdbah = TDBAH, .tdlen = TDLEN, .tdh = TDH, .tdt = TDT, .txdctl = TXDCTL,
+    .queue_enable = 0, .max_queues = 1,
+    .ral = RAL, .rah = RAH, .status = STATUS,
+    .configured = RCTL, .configured_mask = rctl::kEnable.mask()};
+static_assert(kLayout.roles_match());
 
 }  // namespace
 
@@ -24,14 +32,13 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 }
 
 E1000eDevice::E1000eDevice(Backend& backend, const DeviceConfig& config)
-    : backend_(backend), mmio_(backend), config_(config) {
-  if (config.rx_queues != 1 || config.tx_queues != 1)
-    throw Error("e1000e: this driver uses one rx and one tx queue of the 82574's two (asked for " +
-                std::to_string(config.rx_queues) + " rx / " + std::to_string(config.tx_queues) + " tx)");
-  if (!valid_ring_size(config.rx_ring_size) || !valid_ring_size(config.tx_ring_size))
-    throw Error("e1000e: ring sizes must be powers of two in 8..8192 (got rx " + std::to_string(config.rx_ring_size) +
-                ", tx " + std::to_string(config.tx_ring_size) + ")");
-  log(LogLevel::kInfo, "%s: initializing 82574", backend_.name().c_str());
+    : QueueDevice(backend, config, kLayout, "e1000e") {
+  start("82574");
+}
+
+// Init, and recovery (DeviceBase::watchdog, driver/device/recovery.cc): the same sequence on the existing
+// queue.
+void E1000eDevice::reinit() {
   ensure_present();
   disable_interrupts();
   global_reset();
@@ -44,22 +51,17 @@ E1000eDevice::E1000eDevice(Backend& backend, const DeviceConfig& config)
   check_mac_address();
   e1000::setup_link(mmio_, config_.loopback);
   DeviceStats discard;
-  read_stats(discard);  // statistics clear on read
+  read_counters(discard);  // statistics clear on read
   init_rx();
   init_tx();
-  // Receive last: ring filled and handed over, then filters, CRC strip, 2 KB buffers, extended descriptors
-  // (RFCTL.EXSTEN, DTYP 00), MAC loopback if asked, enable.
-  mmio_.write(RDT, 0, rx_->fill());
+  start_rx_queue(0);  // ring filled and handed over (RDH 0, RDT)
+  start_tx_queue(0);
+  // Receive last: filters, CRC strip, 2 KB buffers, extended descriptors (RFCTL.EXSTEN, DTYP 00), MAC
+  // loopback if asked, enable.
   uint32_t rctl = rctl::kBroadcastAccept.mask() | rctl::kStripCrc.mask() | rctl::kEnable.mask();
   if (config_.promiscuous) rctl |= rctl::kUnicastPromisc.mask() | rctl::kMulticastPromisc.mask();
   if (config_.loopback) rctl |= rctl::kLoopbackMode.make(rctl::kLoopbackMac);
   mmio_.write(RCTL, rctl);
-  wait_for_link();
-}
-
-void E1000eDevice::ensure_present() {
-  if (mmio_.read(STATUS) == 0xFFFFFFFFu)
-    throw DeviceDead(backend_.name() + ": device reads all-ones (removed from the bus or dead)");
 }
 
 // Interrupts off (the driver polls), pending causes read away.
@@ -110,36 +112,20 @@ uint16_t E1000eDevice::nvm_read(uint32_t word) {
   return static_cast<uint16_t>(eerd::kData.get(mmio_.read(EERD)));
 }
 
-// Receive ring 0 with extended descriptors. RCTL stays off until the ring is filled.
+// Receive ring 0 with extended descriptors, 2 KB buffers (RCTL.BSIZE = 00b, BSEX = 0: the device writes up
+// to Mempool::kRxBufBytes into a buffer; RCTL.LPE off, so no frame is longer than 1522). RCTL stays off until
+// the ring is filled.
 void E1000eDevice::init_rx() {
   mmio_.clear_bits(RCTL, rctl::kEnable.mask());
-  const uint32_t pool_size = config_.rx_pool_size ? config_.rx_pool_size : config_.rx_ring_size + config_.tx_ring_size;
-  pool_ = std::make_unique<Mempool>(backend_, pool_size);
-  // RCTL.BSIZE = 00b, BSEX = 0: the device writes up to 2048 bytes (Mempool::kRxBufBytes) into a buffer, so the
-  // buffer's data area must hold that much, not just the 1522-byte frames LPE = 0 allows.
-  static_assert(kMaxFrame + 4 <= Mempool::kRxBufBytes);
-  if (pool_->data_capacity() < Mempool::kRxBufBytes)
-    throw Error("packet buffers too small: the device would write 2048 bytes into " +
-                std::to_string(pool_->data_capacity()));
-  rx_ = std::make_unique<ExtRxRing>(backend_, *pool_, config_.rx_ring_size, RDT.at(0));
   mmio_.set_bits(RFCTL, rfctl::kExtendedStatus.mask());
-  mmio_.write(RDBAL, 0, static_cast<uint32_t>(rx_->ring_iova()));
-  mmio_.write(RDBAH, 0, static_cast<uint32_t>(rx_->ring_iova() >> 32));
-  mmio_.write(RDLEN, 0, rx_->ring_bytes());
-  mmio_.write(RDH, 0, 0);
-  mmio_.write(RDT, 0, 0);
-  mmio_.write(RDTR, 0, 0);  // no receive interrupt delay (polled)
+  program_rx_ring(0);
+  mmio_.write(RDTR, 0, 0);  // no receive interrupt delay
   mmio_.write(RXDCTL, 0, xdctl::kGranularity.mask() | xdctl::kWritebackThresh.make(1));
 }
 
 // Transmit ring 0 with legacy descriptors: pad short frames, IEEE 802.3 collision parameters, copper IPG.
 void E1000eDevice::init_tx() {
-  tx_ = std::make_unique<LegacyTxRing>(backend_, config_.tx_ring_size, TDT.at(0));
-  mmio_.write(TDBAL, 0, static_cast<uint32_t>(tx_->ring_iova()));
-  mmio_.write(TDBAH, 0, static_cast<uint32_t>(tx_->ring_iova() >> 32));
-  mmio_.write(TDLEN, 0, tx_->ring_bytes());
-  mmio_.write(TDH, 0, 0);
-  mmio_.write(TDT, 0, 0);
+  program_tx_ring(0);  // TDH/TDT: start_tx_queue
   mmio_.write(TIDV, 0, 0);
   mmio_.write(TXDCTL, 0, xdctl::kGranularity.mask() | xdctl::kWritebackThresh.make(1) | xdctl::kCountDesc.mask());
   mmio_.write(TIPG, tipg::kIpgt.make(8) | tipg::kIpgr1.make(8) | tipg::kIpgr2.make(6));
@@ -148,66 +134,20 @@ void E1000eDevice::init_tx() {
                         tctl::kCollisionDistance.make(63) | tctl::kRetransmitLateCollision.mask());
 }
 
-void E1000eDevice::wait_for_link() {
-  if (config_.link_timeout_ms == 0) return;
-  const uint64_t deadline = backend_.now_ns() + static_cast<uint64_t>(config_.link_timeout_ms) * 1'000'000;
-  while (!link().up && backend_.now_ns() < deadline) backend_.delay_us(kLinkPollUs);
-  const LinkStatus l = link();
-  if (l.up) log(LogLevel::kInfo, "%s: link up at %u Mbit/s", backend_.name().c_str(), l.speed_mbps);
-  else log(LogLevel::kWarn, "%s: link still down after %u ms (cable? peer?)", backend_.name().c_str(), config_.link_timeout_ms);
-}
-
-void E1000eDevice::shutdown() {
-  if (!running_) return;
-  running_ = false;
-  try {
-    mmio_.clear_bits(RCTL, rctl::kEnable.mask());
-    mmio_.clear_bits(TCTL, tctl::kEnable.mask());
-    mmio_.clear_bits(TARC, 0, tarc::kEnable.mask());
-    disable_interrupts();
-  } catch (const std::exception& e) {
-    log(LogLevel::kWarn, "%s: shutdown: %s", backend_.name().c_str(), e.what());
-  }
-  rx_->release_all();
-  tx_->release_all();
+// Before the ring gives its buffers back (shutdown, recovery): receive and transmit off, interrupts off.
+void E1000eDevice::stop_dma() {
+  mmio_.clear_bits(RCTL, rctl::kEnable.mask());
+  mmio_.clear_bits(TCTL, tctl::kEnable.mask());
+  mmio_.clear_bits(TARC, 0, tarc::kEnable.mask());
+  disable_interrupts();
 }
 
 LinkStatus E1000eDevice::link() { return e1000::link_from_status(mmio_.read(STATUS)); }
 
 // RNBC (no receive buffers) is not a drop on the 82574 (the frame waits in the packet buffer), so rx_no_desc
 // stays 0; frames the device really dropped are in MPC.
-void E1000eDevice::read_stats(DeviceStats& s) {
-  ensure_present();
-  e1000::read_counters(mmio_, s);
-}
-
-MacAddr E1000eDevice::mac() {
-  const uint32_t lo = mmio_.read(RAL, 0);
-  const uint32_t hi = mmio_.read(RAH, 0);
-  return {static_cast<uint8_t>(lo), static_cast<uint8_t>(lo >> 8), static_cast<uint8_t>(lo >> 16),
-          static_cast<uint8_t>(lo >> 24), static_cast<uint8_t>(hi), static_cast<uint8_t>(hi >> 8)};
-}
-
-void E1000eDevice::set_mac(const MacAddr& m) {
-  mmio_.write(RAL, 0, m[0] | m[1] << 8 | m[2] << 16 | static_cast<uint32_t>(m[3]) << 24);
-  mmio_.write(RAH, 0, m[4] | m[5] << 8 | rah::kAddressValid.mask());
-}
+void E1000eDevice::read_counters(DeviceStats& s) { e1000::read_counters(mmio_, s); }
 
 void E1000eDevice::set_promiscuous(bool on) { e1000::set_promiscuous(mmio_, on); }
-
-Mempool& E1000eDevice::rx_pool(uint16_t queue) {
-  if (queue != 0) throw Error("e1000e: no rx queue " + std::to_string(queue));
-  return *pool_;
-}
-
-const RingStats& E1000eDevice::rx_ring_stats(uint16_t queue) const {
-  if (queue != 0) throw Error("e1000e: no rx queue " + std::to_string(queue));
-  return rx_->stats();
-}
-
-const RingStats& E1000eDevice::tx_ring_stats(uint16_t queue) const {
-  if (queue != 0) throw Error("e1000e: no tx queue " + std::to_string(queue));
-  return tx_->stats();
-}
 
 }  // namespace nic::e1000e

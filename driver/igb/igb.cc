@@ -12,8 +12,14 @@ namespace {
 constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 10'000;
 
-const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
-                          xdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
+constexpr FamilyLayout kLayout{
+    .rdbal = RDBAL, .rdbah = RDBAH, .rdlen = RDLEN, .rdh = RDH, .rdt = RDT, .rxdctl = RXDCTL,
+    .tdbal = TDBAL, .tdbah = TDBAH, .tdlen = TDLEN, .tdh = TDH, .tdt = TDT, .txdctl = TXDCTL,
+    .queue_enable = xdctl::kEnable.mask(), .max_queues = kMaxQueues,
+    .ral = RAL, .rah = RAH, .status = STATUS,
+    // Queue 0 is enabled for the device's whole life (a reset clears RXDCTL.ENABLE).
+    .configured = RXDCTL, .configured_mask = xdctl::kEnable.mask()};
+static_assert(kLayout.roles_match());
 
 }  // namespace
 
@@ -23,11 +29,11 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
   return vendor == pci::kVendorIntel && std::find(std::begin(kIds), std::end(kIds), device) != std::end(kIds);
 }
 
-IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvDevice(backend, config, kLayout, "igb") {
+IgbDevice::IgbDevice(Backend& backend, const DeviceConfig& config) : AdvQueueDevice(backend, config, kLayout, "igb") {
   start("82576");
 }
 
-// Init, and recovery (AdvDevice::watchdog): the same sequence on the existing queues.
+// Init, and recovery (DeviceBase::watchdog, driver/device/recovery.cc): the same sequence on the existing queues.
 void IgbDevice::reinit() { bring_up(); }
 
 void IgbDevice::bring_up() {
@@ -73,8 +79,8 @@ void IgbDevice::global_reset() {
 void IgbDevice::init_rx() {
   mmio_.clear_bits(RCTL, rctl::kEnable.mask());
   for (uint16_t q = 0; q < config_.rx_queues; ++q) {
-    setup_rx_ring(q);
-    // BSIZEPACKET in 1 KB units, no larger than the pool's data area (setup_rx_ring checks).
+    program_rx_ring(q);
+    // BSIZEPACKET in 1 KB units, no larger than the pool's data area (QueueDevice::allocate_queues checks).
     uint32_t srrctl = srrctl::kBsizePacket.make(Mempool::kRxBufBytes / 1024) | srrctl::kDescType.make(srrctl::kDescTypeAdvOneBuf) |
                       srrctl::kDropEnable.mask();
     mmio_.write(SRRCTL, q, srrctl);
@@ -93,7 +99,7 @@ void IgbDevice::init_tx() {
   mmio_.write(TCTL, tctl::kEnable.mask() | tctl::kPadShortPackets.mask() | tctl::kCollisionThreshold.make(15) |
                         tctl::kCollisionDistance.make(63));
   for (uint16_t q = 0; q < config_.tx_queues; ++q) {
-    setup_tx_ring(q);
+    program_tx_ring(q);
     mmio_.write(TXDCTL, q, xdctl::kPrefetchThresh.make(8) | xdctl::kHostThresh.make(1) | xdctl::kWritebackThresh.make(1));
   }
 }

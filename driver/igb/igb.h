@@ -1,15 +1,15 @@
-// Intel 82576 (igb) device family: the same queues, rings and hot path as the 82599 (AdvDevice), its own
+// Intel 82576 (igb) device family: the same queues, rings and hot path as the 82599 (AdvQueueDevice), its own
 // register layout and init: reset, EEPROM auto-read, PHY auto-negotiation through MDIC, RCTL/TCTL.
 // CI runs it against QEMU's igb model through real VFIO (tests/qemu).
 #pragma once
 
-#include "driver/device/adv_device.h"
+#include "driver/device/queue_device.h"
 
 namespace nic::igb {
 
 bool is_supported_device(uint16_t vendor, uint16_t device);
 
-class IgbDevice final : public AdvDevice {
+class IgbDevice final : public AdvQueueDevice {
  public:
   IgbDevice(Backend& backend, const DeviceConfig& config);
   ~IgbDevice() override { shutdown(); }

@@ -13,8 +13,14 @@ constexpr uint32_t kResetTimeoutUs = 1'000'000;
 constexpr uint32_t kEepromTimeoutUs = 1'000'000;
 constexpr uint32_t kSecRxTimeoutUs = 40'000;  // Linux and DPDK poll SECRX_RDY for up to 40 ms
 
-const FamilyLayout kLayout{RDBAL, RDBAH, RDLEN, RDH, RDT, RXDCTL, TDBAL, TDBAH, TDLEN, TDH, TDT, TXDCTL,
-                          rxdctl::kEnable.mask(), kMaxQueues, RAL, RAH, STATUS};
+constexpr FamilyLayout kLayout{
+    .rdbal = RDBAL, .rdbah = RDBAH, .rdlen = RDLEN, .rdh = RDH, .rdt = RDT, .rxdctl = RXDCTL,
+    .tdbal = TDBAL, .tdbah = TDBAH, .tdlen = TDLEN, .tdh = TDH, .tdt = TDT, .txdctl = TXDCTL,
+    .queue_enable = rxdctl::kEnable.mask(), .max_queues = kMaxQueues,
+    .ral = RAL, .rah = RAH, .status = STATUS,
+    // Queue 0 is enabled for the device's whole life (a reset clears RXDCTL.ENABLE).
+    .configured = RXDCTL, .configured_mask = rxdctl::kEnable.mask()};
+static_assert(kLayout.roles_match());
 static_assert(rxdctl::kEnable.mask() == txdctl::kEnable.mask());
 
 }  // namespace
@@ -27,11 +33,11 @@ bool is_supported_device(uint16_t vendor, uint16_t device) {
 }
 
 IxgbeDevice::IxgbeDevice(Backend& backend, const DeviceConfig& config)
-    : AdvDevice(backend, config, kLayout, "ixgbe") {
+    : AdvQueueDevice(backend, config, kLayout, "ixgbe") {
   start("82599");
 }
 
-// Init, and recovery (AdvDevice::watchdog): the same sequence on the existing queues; after a recovery the
+// Init, and recovery (DeviceBase::watchdog, driver/device/recovery.cc): the same sequence on the existing queues; after a recovery the
 // link comes when it comes.
 void IxgbeDevice::reinit() { bring_up(); }
 
@@ -135,9 +141,9 @@ void IxgbeDevice::init_rx() {
   mmio_.write(RDRXCTL, rdrxctl);
 
   for (uint16_t q = 0; q < config_.rx_queues; ++q) {
-    setup_rx_ring(q);
+    program_rx_ring(q);
     // Advanced one-buffer descriptors, 2 KB buffers (the reset default; 1 KB units, §8.2.3.8.7, no larger than
-    // the pool's data area: setup_rx_ring checks), drop when no descriptor is free.
+    // the pool's data area: QueueDevice::allocate_queues checks), drop when no descriptor is free.
     uint32_t srrctl = mmio_.read(SRRCTL, q);
     srrctl = srrctl::kDescType.set(srrctl, srrctl::kDescTypeAdvOneBuf);
     srrctl = srrctl::kBsizePacket.set(srrctl, Mempool::kRxBufBytes / 1024);
@@ -174,7 +180,7 @@ void IxgbeDevice::init_tx() {
   mmio_.clear_bits(RTTDCS, rttdcs::kArbiterDisable.mask());
 
   for (uint16_t q = 0; q < config_.tx_queues; ++q) {
-    setup_tx_ring(q);
+    program_tx_ring(q);
     // Prefetch/host/write-back thresholds as DPDK and ixy use them (PTHRESH + WTHRESH <= 40 on chip).
     uint32_t txdctl = mmio_.read(TXDCTL, q);
     txdctl = txdctl::kPrefetchThresh.set(txdctl, 36);

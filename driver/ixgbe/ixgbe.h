@@ -1,16 +1,16 @@
 // Intel 82599 (ixgbe) device family. Initialization follows the 82599 datasheet §4.6.3–§4.6.8 one step
 // per function, with the reserved bits set as the register descriptions require (§8.2.3.8.8, §8.2.3.9.1,
 // §8.2.3.11.1). Queues, rings and the hot path are shared with the other advanced-descriptor families
-// (driver/device/adv_device.h).
+// (driver/device/queue_device.h) and the device base (driver/device/device_base.h).
 #pragma once
 
-#include "driver/device/adv_device.h"
+#include "driver/device/queue_device.h"
 
 namespace nic::ixgbe {
 
 bool is_supported_device(uint16_t vendor, uint16_t device);
 
-class IxgbeDevice final : public AdvDevice {
+class IxgbeDevice final : public AdvQueueDevice {
  public:
   IxgbeDevice(Backend& backend, const DeviceConfig& config);
   ~IxgbeDevice() override { shutdown(); }
