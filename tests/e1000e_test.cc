@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -375,4 +378,92 @@ TEST_F(E1000eWatchdog, RemovedDeviceIsDeadAndGivesEveryBufferBack) {
   nic::DeviceStats s;
   EXPECT_THROW(dev->read_stats(s), nic::DeviceDead);
   EXPECT_EQ(dev->watchdog(), nic::Health::kDead);
+}
+
+// --- MSI-X: IVAR, EITR, EIAC, and the ICR/IMS/IMC bit of rx queue 0 (bit 20), against the fake register file.
+class FakeMsix82574 : public Fake82574 {
+ public:
+  std::vector<int> fds;
+  int enables = 0, disables = 0;
+  std::vector<int> enable_msix(uint32_t vectors) override {
+    ++enables;
+    for (uint32_t i = 0; i < vectors; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    return fds;
+  }
+  void disable_msix() override {
+    ++disables;
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  ~FakeMsix82574() override { disable_msix(); }
+};
+
+class E1000eMsix : public ::testing::Test {
+ protected:
+  E1000eMsix() { nic::set_log_level(nic::LogLevel::kError); }
+  FakeMsix82574 fake;
+  nic::DeviceConfig cfg{.rx_ring_size = 64, .tx_ring_size = 64, .link_timeout_ms = 0};
+  static constexpr uint32_t kRxQ0 = 1u << 20;
+};
+
+TEST_F(E1000eMsix, ProgramsIvarEitrEiacAndLeavesTheVectorMasked) {
+  auto dev = nic::open_device(fake, cfg);
+  const long before = static_cast<long>(fake.writes.size());
+  dev->enable_interrupts(nic::InterruptConfig{.interval_us = 250});
+  EXPECT_EQ(fake.enables, 1);
+  ASSERT_EQ(fake.fds.size(), 1u);
+  EXPECT_EQ(fake.regs[0x000E4], 0x8u) << "IVAR: RxQ0 -> vector 0, valid (bit 3); tx and other unmapped";
+  EXPECT_EQ(fake.regs[0x000E8], 977u) << "EITR(0): 250 us in 256 ns units, rounded up";
+  EXPECT_EQ(fake.regs[0x000DC] & kRxQ0, kRxQ0) << "EIAC: the message clears RxQ0";
+  const long masked = fake.find(IMC.at(), kRxQ0, kRxQ0, before);
+  const long mapped = fake.find(0x000E4, ~0u, 0x8u, before);
+  EXPECT_TRUE(masked >= 0 && mapped > masked) << "masked before the mapping changes";
+  EXPECT_GE(fake.find(ICR.at(), ~0u, kRxQ0, mapped), 0) << "stale cause cleared (write 1)";
+  EXPECT_LT(fake.find(IMS.at(), 0, 0, before), 0) << "nothing unmasked before wait_rx";
+}
+
+TEST_F(E1000eMsix, WaitRxClearsCauseUnmasksSleepsAndMasksAgain) {
+  auto dev = nic::open_device(fake, cfg);
+  dev->enable_interrupts(nic::InterruptConfig{});
+  const long from = static_cast<long>(fake.writes.size());
+  EXPECT_FALSE(dev->wait_rx(0, 0));  // nothing received, nothing fired
+  const long clear = fake.find(ICR.at(), ~0u, kRxQ0, from);
+  const long unmask = fake.find(IMS.at(), ~0u, kRxQ0, from);
+  const long mask = fake.find(IMC.at(), ~0u, kRxQ0, from);
+  EXPECT_TRUE(clear >= 0 && unmask > clear && mask > unmask) << "ICR (W1C), IMS, then IMC, bit 20 only";
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(fake.fds[0], &one, sizeof one), 8);
+  EXPECT_TRUE(dev->wait_rx(0, 1000));
+  EXPECT_EQ(dev->rx_interrupts(0), 1u);
+  EXPECT_EQ(dev->rx_interrupt_fd(0), fake.fds[0]);
+  // A frame already waiting: no sleep at all.
+  ASSERT_TRUE(fake.receive(60, 1));
+  EXPECT_TRUE(dev->wait_rx(0, 60'000));
+  EXPECT_THROW(dev->wait_rx(1, 0), nic::Error) << "no such queue";
+}
+
+TEST_F(E1000eMsix, ModerationLimitsAndTeardown) {
+  {
+    auto dev = nic::open_device(fake, cfg);
+    EXPECT_THROW(dev->wait_rx(0, 0), nic::Error) << "before enable_interrupts";
+    EXPECT_THROW(dev->enable_interrupts(nic::InterruptConfig{.interval_us = 16777}), nic::Error);
+    EXPECT_EQ(fake.disables, 1) << "a failed enable gives the vector back";
+    dev->enable_interrupts(nic::InterruptConfig{.interval_us = 16776});
+    EXPECT_EQ(fake.regs[0x000E8], 65532u);
+    dev->enable_interrupts(nic::InterruptConfig{.interval_us = 0});
+    EXPECT_EQ(fake.regs[0x000E8], 0u) << "no moderation";
+  }
+  EXPECT_EQ(fake.disables, 3) << "re-enabling and the device's destruction turn MSI-X off";
+  EXPECT_TRUE(fake.fds.empty());
+  EXPECT_EQ(fake.writes.back().first, IMC.at()) << "teardown masks the vector last";
+}
+
+TEST_F(E1000eMsix, RecoveryProgramsTheVectorAgain) {
+  auto dev = nic::open_device(fake, cfg);
+  dev->enable_interrupts(nic::InterruptConfig{});
+  fake.self_reset();
+  fake.regs[0x000E4] = 0;  // the reset cleared the mapping
+  EXPECT_EQ(dev->watchdog(), nic::Health::kRecovered);
+  EXPECT_EQ(fake.regs[0x000E4], 0x8u);
+  EXPECT_FALSE(dev->wait_rx(0, 0));
 }

@@ -40,12 +40,12 @@ RxInterrupts::~RxInterrupts() {
 }
 
 void RxInterrupts::arm(uint32_t v) {
-  backend_.write32(regs_.eicr, 1u << v);
-  backend_.write32(regs_.eims, 1u << v);
+  backend_.write32(regs_.eicr, bit(v));
+  backend_.write32(regs_.eims, bit(v));
 }
 
 void RxInterrupts::disarm(uint32_t v) {
-  backend_.write32(regs_.eimc, 1u << v);
+  backend_.write32(regs_.eimc, bit(v));
   uint64_t n = 0;
   if (::read(fds_.at(v), &n, sizeof n) == static_cast<ssize_t>(sizeof n)) taken_[v] += n;  // EAGAIN: none
 }

@@ -16,11 +16,13 @@
 
 namespace nic {
 
-// Where a family keeps the extended interrupt registers (bit n = MSI-X vector n in MSI-X mode).
+// Where a family keeps the interrupt registers of its rx vectors: vector v's cause is bit first_bit + v in all
+// three (the 82599 and 82576: EICR/EIMS/EIMC from bit 0; the 82574: ICR/IMS/IMC, RxQ0 at bit 20).
 struct IrqRegs {
   uint32_t eicr = 0;  // cause, write 1 to clear
   uint32_t eims = 0;  // mask set (write 1 to unmask)
   uint32_t eimc = 0;  // mask clear (write 1 to mask)
+  uint32_t first_bit = 0;
 };
 
 class RxInterrupts {
@@ -35,7 +37,11 @@ class RxInterrupts {
   uint32_t vectors() const { return static_cast<uint32_t>(fds_.size()); }
   int fd(uint32_t v) const { return fds_.at(v); }
   uint64_t taken(uint32_t v) const { return taken_.at(v); }
-  uint32_t mask_all() const { return vectors() >= 32 ? ~0u : (1u << vectors()) - 1; }
+  uint32_t bit(uint32_t v) const { return 1u << (regs_.first_bit + v); }
+  uint32_t mask_all() const {
+    const uint32_t n = vectors() + regs_.first_bit;
+    return (n >= 32 ? ~0u : (1u << n) - 1) & ~((1u << regs_.first_bit) - 1);
+  }
 
   void arm(uint32_t v);     // EICR <- bit, EIMS <- bit
   void disarm(uint32_t v);  // EIMC <- bit, eventfd consumed and counted

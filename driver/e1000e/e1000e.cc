@@ -150,4 +150,23 @@ void E1000eDevice::read_counters(DeviceStats& s) { e1000::read_counters(mmio_, s
 
 void E1000eDevice::set_promiscuous(bool on) { e1000::set_promiscuous(mmio_, on); }
 
+// MSI-X: rx queue 0's cause (ICR.RxQ0) -> vector 0 through IVAR, moderation in EITR(0) (256 ns units), and
+// EIAC auto-clearing the cause when the message goes out (CTRL_EXT.IAME stays 0, so the message masks the
+// cause in IMS as well; wait_rx masks it explicitly anyway). The vector is left masked; the other causes
+// (tx, other) have no vector and stay masked. The 82574 has no MSI-X mode switch: the MSI-X capability the
+// backend enables selects it.
+IrqRegs E1000eDevice::setup_msix(const InterruptConfig& config) {
+  const uint64_t units = (static_cast<uint64_t>(config.interval_us) * 1000 + eitr::kUnitNs - 1) / eitr::kUnitNs;
+  if (!eitr::kInterval.fits(static_cast<uint32_t>(std::min<uint64_t>(units, UINT32_MAX))))
+    throw Error("e1000e: interrupt moderation interval " + std::to_string(config.interval_us) +
+                " us exceeds the 82574's maximum (16776 us)");
+  const uint32_t rxq0 = icr::kRxQ0.mask();
+  mmio_.write(IMC, rxq0);  // masked while the mapping changes
+  mmio_.write(IVAR, ivar::kRxQ0Valid.mask() | ivar::kRxQ0Vector.make(0));
+  mmio_.write(EITR, 0, eitr::kInterval.make(static_cast<uint32_t>(units)));
+  mmio_.set_bits(EIAC, rxq0);
+  mmio_.write(ICR, rxq0);  // a stale cause from before (write 1 to clear)
+  return IrqRegs{ICR.at(), IMS.at(), IMC.at(), icr::kRxQ0.shift};
+}
+
 }  // namespace nic::e1000e

@@ -27,6 +27,7 @@ class E1000eDevice final : public QueueDevice<ExtRxRing, LegacyTxRing> {
   void reinit() override;  // the whole init but the link wait
   void read_counters(DeviceStats& s) override;
   void stop_dma() override;
+  IrqRegs setup_msix(const InterruptConfig& config) override;
   void disable_interrupts();
   void global_reset();
   void check_mac_address();

@@ -81,12 +81,32 @@ namespace tarc {
 inline constexpr Field kEnable = bit(10);  // the queue's transmit enable
 }
 
+// MSI-X (82574 datasheet §7.4; offsets and bits as Linux e1000e's 82571.h/defines.h and QEMU's e1000e model
+// use them). Five vectors; IVAR maps each cause (RxQ0, RxQ1, TxQ0, TxQ1, Other: 4-bit fields, vector in bits
+// 2:0, valid in bit 3) to one; the causes are ICR bits 20..24.
+inline constexpr RegDef EIAC{.name = "EIAC", .base = 0x000DC, .section = kSrc};  // auto-clear of ICR bits on the message
+inline constexpr RegDef IAM{.name = "IAM", .base = 0x000E0, .section = kSrc};
+inline constexpr RegDef IVAR{.name = "IVAR", .base = 0x000E4, .section = kSrc};
+inline constexpr uint32_t kMsixVectors = 5;
+inline constexpr RegDef EITR{.name = "EITR", .base = 0x000E8, .count = kMsixVectors, .stride = 4, .section = kSrc};
+namespace ivar {
+inline constexpr Field kRxQ0Vector = Field{0, 3};
+inline constexpr Field kRxQ0Valid = bit(3);
+}  // namespace ivar
+namespace icr {
+inline constexpr Field kRxQ0 = bit(20);  // rx queue 0 wrote back a frame (MSI-X mode)
+}
+namespace eitr {
+inline constexpr Field kInterval = Field{0, 16};  // 256 ns units; 0 = no moderation (QEMU keeps at least 500)
+inline constexpr uint32_t kUnitNs = 256;
+}  // namespace eitr
+
 // Address filter
 
 // Statistics (clear on read; the 64-bit octet counters are read low half first, the high read clears both)
 
 inline constexpr RegDef kMap[] = {
-    CTRL, STATUS, EECD, EERD, CTRL_EXT, MDIC, ICR, IMS, IMC,
+    CTRL, STATUS, EECD, EERD, CTRL_EXT, MDIC, ICR, IMS, IMC, EIAC, IAM, IVAR, EITR,
     RCTL, RDBAL, RDBAH, RDLEN, RDH, RDT, RDTR, RXDCTL, RXCSUM, RFCTL,
     TCTL, TIPG, TDBAL, TDBAH, TDLEN, TDH, TDT, TIDV, TXDCTL, TARC,
     MTA, RAL, RAH,
@@ -101,5 +121,6 @@ static_assert(mdic::kReady.mask() == 0x10000000 && mdic::kOp.make(mdic::kOpRead)
 static_assert(eerd::kDone.mask() == 0x2 && eerd::kAddr.make(1) == 0x4 && eerd::kData.make(0xFFFF) == 0xFFFF0000);
 static_assert(xdctl::kCountDesc.mask() == 0x00400000 && xdctl::kGranularity.mask() == 0x01000000);
 static_assert(status::kGioMasterEnable.mask() == 0x00080000 && ctrl::kGioMasterDisable.mask() == 0x4);
+static_assert(EITR.at(4) == 0x000F8 && icr::kRxQ0.mask() == 0x00100000 && ivar::kRxQ0Valid.mask() == 0x8);
 
 }  // namespace nic::e1000e
