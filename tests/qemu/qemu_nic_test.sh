@@ -101,15 +101,14 @@ check "fwd forwarded ${fwded:-?} of $COUNT frames" [ "${fwded:-x}" = "$COUNT" ]
 check "port 1 device counters: rx $(field rx "$fw_total"), tx $(field tx "$fw_total") packets (fwd: ${fwded:-?})" \
   [ "$(field rx "$fw_total")/$(field tx "$fw_total")" = "${fwded:-x}/${fwded:-x}" ]
 check "port 1 dropped nothing" [ "$(grep -oE '\([0-9]+ dropped' <<<"$fw_total" | grep -oE '[0-9]+')" = 0 ]
-if [ "$nic" != e1000e ]; then  # fwd --interrupts: MSI-X through VFIO, eventfds, behind the vIOMMU
-  irq_sent=$(grep -a '^irq: sent [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
-  irq_fwded=$(grep -a '^irq: forwarded [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
-  irq_taken=$(grep -a '^irq: interrupts: [0-9]* taken' "$log" | grep -oE '[0-9]+' | head -1)
-  grep -a '^irq: \[irq\]' "$log" | sed 's/^irq: /    /'
-  check "fwd --interrupts: pktgen sent ${irq_sent:-?}, fwd forwarded ${irq_fwded:-?} of $IRQ_COUNT frames" \
-    [ "${irq_sent:-x}/${irq_fwded:-x}" = "$IRQ_COUNT/$IRQ_COUNT" ]
-  check "fwd --interrupts took ${irq_taken:-?} MSI-X interrupts (> 0)" [ "${irq_taken:-0}" -gt 0 ]
-fi
+# fwd --interrupts (every family): MSI-X through VFIO, eventfds, behind the vIOMMU
+irq_sent=$(grep -a '^irq: sent [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+irq_fwded=$(grep -a '^irq: forwarded [0-9]* packets' "$log" | grep -oE '[0-9]+' | head -1)
+irq_taken=$(grep -a '^irq: interrupts: [0-9]* taken' "$log" | grep -oE '[0-9]+' | head -1)
+grep -a '^irq: \[irq\]' "$log" | sed 's/^irq: /    /'
+check "fwd --interrupts: pktgen sent ${irq_sent:-?}, fwd forwarded ${irq_fwded:-?} of $IRQ_COUNT frames" \
+  [ "${irq_sent:-x}/${irq_fwded:-x}" = "$IRQ_COUNT/$IRQ_COUNT" ]
+check "fwd --interrupts took ${irq_taken:-?} MSI-X interrupts (> 0)" [ "${irq_taken:-0}" -gt 0 ]
 
 # --- The wire, as QEMU saw it. Every frame of a flow must be pktgen's template with sequence 0, 1, 2, ...
 # FLOW: frames in PCAP from SRC to DST; prints the number of frames, then complains about any bad one.
