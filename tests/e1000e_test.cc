@@ -381,22 +381,7 @@ TEST_F(E1000eWatchdog, RemovedDeviceIsDeadAndGivesEveryBufferBack) {
 }
 
 // --- MSI-X: IVAR, EITR, EIAC, and the ICR/IMS/IMC bit of rx queue 0 (bit 20), against the fake register file.
-class FakeMsix82574 : public Fake82574 {
- public:
-  std::vector<int> fds;
-  int enables = 0, disables = 0;
-  std::vector<int> enable_msix(uint32_t vectors) override {
-    ++enables;
-    for (uint32_t i = 0; i < vectors; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    return fds;
-  }
-  void disable_msix() override {
-    ++disables;
-    for (int fd : fds) ::close(fd);
-    fds.clear();
-  }
-  ~FakeMsix82574() override { disable_msix(); }
-};
+using FakeMsix82574 = testbed::WithMsix<Fake82574>;
 
 class E1000eMsix : public ::testing::Test {
  protected:

@@ -4,6 +4,9 @@
 // overriding family_read/family_write; every register write is logged for order checks (find()).
 #pragma once
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -124,6 +127,25 @@ class FakeE1000 : public nic::Backend {
   uint64_t now_ = 0;
   uint64_t next_iova_ = uint64_t{1} << 32;
   std::map<uint64_t, nic::DmaRegion> dma_regions_;  // by IOVA
+};
+
+// A fake with MSI-X: `vectors` eventfds from enable_msix() (the test signals them), closed by disable_msix().
+template <class Fake>
+class WithMsix : public Fake {
+ public:
+  std::vector<int> fds;
+  int enables = 0, disables = 0;
+  std::vector<int> enable_msix(uint32_t vectors) override {
+    ++enables;
+    for (uint32_t i = 0; i < vectors; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    return fds;
+  }
+  void disable_msix() override {
+    ++disables;
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  ~WithMsix() override { disable_msix(); }
 };
 
 }  // namespace testbed

@@ -196,22 +196,7 @@ TEST_F(Igb, TeardownStopsDmaAndFreesEverything) {
 }
 
 // --- MSI-X: GPIE, IVAR0, EITR, EIAC/EIAM, EIMS/EIMC programming against the fake register file.
-class FakeMsix82576 : public Fake82576 {
- public:
-  std::vector<int> fds;
-  int enables = 0, disables = 0;
-  std::vector<int> enable_msix(uint32_t vectors) override {
-    ++enables;
-    for (uint32_t i = 0; i < vectors; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    return fds;
-  }
-  void disable_msix() override {
-    ++disables;
-    for (int fd : fds) ::close(fd);
-    fds.clear();
-  }
-  ~FakeMsix82576() override { disable_msix(); }
-};
+using FakeMsix82576 = testbed::WithMsix<Fake82576>;
 
 class IgbMsix : public ::testing::Test {
  protected:

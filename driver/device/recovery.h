@@ -14,29 +14,25 @@ namespace nic {
 // once, before the device's own. Nothing is counted twice and nothing is lost.
 class CounterCarry {
  public:
-  void bank(const DeviceStats& counted) {
-    banked_.rx_packets += counted.rx_packets;
-    banked_.tx_packets += counted.tx_packets;
-    banked_.rx_bytes += counted.rx_bytes;
-    banked_.tx_bytes += counted.tx_bytes;
-    banked_.rx_missed += counted.rx_missed;
-    banked_.rx_no_desc += counted.rx_no_desc;
-    banked_.rx_crc_errors += counted.rx_crc_errors;
-  }
+  void bank(const DeviceStats& counted) { add(banked_, counted); }
   // Adds what is banked to `s` and empties the bank.
   void drain_into(DeviceStats& s) {
-    s.rx_packets += banked_.rx_packets;
-    s.tx_packets += banked_.tx_packets;
-    s.rx_bytes += banked_.rx_bytes;
-    s.tx_bytes += banked_.tx_bytes;
-    s.rx_missed += banked_.rx_missed;
-    s.rx_no_desc += banked_.rx_no_desc;
-    s.rx_crc_errors += banked_.rx_crc_errors;
+    add(s, banked_);
     banked_ = {};
   }
   const DeviceStats& banked() const { return banked_; }
 
  private:
+  static void add(DeviceStats& to, const DeviceStats& from) {
+    to.rx_packets += from.rx_packets;
+    to.tx_packets += from.tx_packets;
+    to.rx_bytes += from.rx_bytes;
+    to.tx_bytes += from.tx_bytes;
+    to.rx_missed += from.rx_missed;
+    to.rx_no_desc += from.rx_no_desc;
+    to.rx_crc_errors += from.rx_crc_errors;
+  }
+
   DeviceStats banked_;
 };
 
