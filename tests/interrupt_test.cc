@@ -13,6 +13,7 @@
 #include "tests/testbed.h"
 #include "tools/app.h"
 #include "tools/irq_mode.h"
+#include "tools/sim_ports.h"
 
 namespace {
 
@@ -251,7 +252,7 @@ struct Adaptive {
 Adaptive run_adaptive(double rate_pps, uint64_t warmup_ns, uint64_t run_ns) {
   app::PortOptions opt;
   opt.wiring = app::SimWiring::kTrafficIn;
-  opt.sim_mode = sim::Runner::Mode::kQuantum;
+  opt.sim_mode = app::SimMode::kVirtual;
   opt.traffic.rate_pps = rate_pps;
   opt.device.link_timeout_ms = 100;
   auto ps = app::open_ports({"sim"}, opt);
@@ -276,7 +277,7 @@ Adaptive run_adaptive(double rate_pps, uint64_t warmup_ns, uint64_t run_ns) {
   out.interrupts = irq.interrupts() - irq0;
   out.forwarded -= fwd0;
   out.interrupt_mode = irq.interrupt_mode();
-  out.generated = ps->generators[0]->sent();
+  out.generated = static_cast<app::SimPorts&>(*ps->group).frames_generated(0);
   return out;
 }
 

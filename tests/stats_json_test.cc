@@ -81,7 +81,7 @@ TEST(StatsJsonTest, PaceDropsArePartOfTheDevicesDrops) {
   const std::string path = temp_path("paced.json");
   app::PortOptions opt;
   opt.wiring = app::SimWiring::kTrafficIn;
-  opt.sim_mode = sim::Runner::Mode::kRealTime;
+  opt.sim_mode = app::SimMode::kRealTime;
   opt.sim_scale = 0.5;
   {
     auto ps = app::open_ports({"sim", "sim"}, opt);

@@ -133,12 +133,6 @@ void add_port_flags(Flags& f, const std::string& default_ports) {
         "(nanosecond timestamps in virtual time)");
 }
 
-sim::Fidelity sim_model_from(const std::string& name) {
-  if (name == "timed") return sim::Fidelity::kTimed;
-  if (name == "functional") return sim::Fidelity::kFunctional;
-  throw nic::Error("--sim-model: '" + name + "' is not one of timed, functional");
-}
-
 PortOptions port_options_from(const Flags& f) {
   PortOptions o;
   for (const char* ring : {"rx-ring", "tx-ring"})
@@ -148,11 +142,14 @@ PortOptions port_options_from(const Flags& f) {
   o.device.tx_ring_size = f.u32("tx-ring");
   o.device.link_timeout_ms = f.u32("link-timeout", 0, 3'600'000);
   const std::string mode = f.str("sim-mode");
-  if (mode == "realtime") o.sim_mode = sim::Runner::Mode::kRealTime;
-  else if (mode == "virtual") o.sim_mode = sim::Runner::Mode::kQuantum;
-  else if (mode == "threaded") o.sim_mode = sim::Runner::Mode::kThreaded;
+  if (mode == "realtime") o.sim_mode = SimMode::kRealTime;
+  else if (mode == "virtual") o.sim_mode = SimMode::kVirtual;
+  else if (mode == "threaded") o.sim_mode = SimMode::kThreaded;
   else throw nic::Error("--sim-mode: '" + mode + "' is not one of threaded, realtime, virtual");
-  o.sim_model = sim_model_from(f.str("sim-model"));
+  const std::string model = f.str("sim-model");
+  if (model == "timed") o.sim_model = SimModel::kTimed;
+  else if (model == "functional") o.sim_model = SimModel::kFunctional;
+  else throw nic::Error("--sim-model: '" + model + "' is not one of timed, functional");
   const std::string scale = f.str("sim-scale");
   char* end = nullptr;
   o.sim_scale = std::strtod(scale.c_str(), &end);
@@ -162,73 +159,6 @@ PortOptions port_options_from(const Flags& f) {
   o.pcap_path = f.str("pcap");
   if (!o.drop_to.empty()) check_user(o.drop_to);  // a bad --user fails before any device is touched
   return o;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const PortOptions& opt) {
-  if (specs.empty()) throw nic::Error("no ports given (--ports)");
-  auto ps = std::make_unique<PortSet>(opt.sim_model);
-  std::vector<sim::SimNic*> sims;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i] == "sim") {
-      sim::IxgbeConfig c;
-      c.name = "sim:" + std::to_string(sims.size());
-      c.mac = {0x02, 0x53, 0x49, 0x4d, 0x00, static_cast<uint8_t>(sims.size())};
-      auto nic = std::make_unique<sim::SimNic>(ps->world, c);
-      sims.push_back(nic.get());
-      ps->backends.push_back(std::move(nic));
-    } else {
-      ps->backends.push_back(open_backend(specs[i]));
-    }
-    ps->names.push_back(ps->backends.back()->name());
-  }
-  // --pcap: a tap in front of every receiver on a simulated wire, so each frame is captured once, in the
-  // direction it travels.
-  if (!opt.pcap_path.empty()) {
-    if (sims.empty()) throw nic::Error("--pcap captures simulated wires; for a real port use tools/pcap");
-    ps->pcap = std::make_unique<sim::PcapWriter>(opt.pcap_path);
-  }
-  auto wire_to = [&](sim::Endpoint* dst) -> sim::Endpoint* {
-    if (!ps->pcap) return dst;
-    ps->taps.push_back(std::make_unique<sim::PcapTap>(*ps->pcap, dst));
-    return ps->taps.back().get();
-  };
-  // Wire the simulated ports before init so links come up during it.
-  switch (opt.wiring) {
-    case SimWiring::kPairCabled:
-      if (sims.size() == 2) {
-        sim::Ixgbe82599::cable(sims[0]->device(), sims[1]->device(), wire_to(&sims[1]->device()),
-                               wire_to(&sims[0]->device()));
-        break;
-      }
-      [[fallthrough]];
-    case SimWiring::kSinkOnly:
-    case SimWiring::kTrafficIn:
-      for (sim::SimNic* s : sims) {
-        ps->sinks.push_back(std::make_unique<sim::Sink>());
-        ps->sinks.back()->keep = false;
-        s->device().connect(wire_to(ps->sinks.back().get()));
-      }
-      break;
-  }
-  if (!sims.empty()) ps->runner = std::make_unique<sim::Runner>(ps->world, opt.sim_mode, 1000, opt.sim_scale);
-  for (auto& b : ps->backends) ps->devices.push_back(nic::open_device(*b, opt.device));
-  if (opt.wiring == SimWiring::kTrafficIn) {
-    for (sim::SimNic* s : sims) {
-      sim::TrafficSpec spec = opt.traffic;
-      // The functional model: one event per microsecond of traffic instead of one per frame.
-      if (opt.sim_model == sim::Fidelity::kFunctional && spec.burst_ns == 0) spec.burst_ns = 1000;
-      std::copy(s->device().config().mac.begin(), s->device().config().mac.end(), spec.dst_mac);
-      ps->generators.push_back(std::make_unique<sim::TrafficGen>(ps->world, wire_to(&s->device()), spec));
-      ps->generators.back()->start(ps->world.now());
-    }
-  }
-  ps->drop_to = opt.drop_to;
-  return ps;
-}
-
-void PortSet::finish_setup() {
-  if (!drop_to.empty()) drop_privileges_to(drop_to);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -268,10 +198,10 @@ void StatsPrinter::write_json(const std::vector<nic::DeviceStats>& per_port, dou
   if (json_ == nullptr) return;
   nlohmann::json j;
   j["second"] = seconds_;
-  j["clock"] = ports_.runner ? "virtual" : "wall";
+  j["clock"] = ports_.simulated() ? "virtual" : "wall";
   j["clock_seconds"] = secs;
   j["wall_seconds"] = wall_secs;
-  if (ports_.runner) j["sim_speed"] = wall_secs > 0 ? secs / wall_secs : 0.0;
+  if (ports_.simulated()) j["sim_speed"] = wall_secs > 0 ? secs / wall_secs : 0.0;
   if (final) j["final"] = true;
   j["ports"] = nlohmann::json::array();
   for (size_t i = 0; i < per_port.size(); ++i) {
@@ -296,17 +226,14 @@ void StatsPrinter::write_json(const std::vector<nic::DeviceStats>& per_port, dou
                             {"device_rx_crc_errors", s.rx_crc_errors},
                             {"driver_no_buf", no_buf_delta},
                             {"driver_bad_desc", bad_desc_delta}}}});
-    if (ports_.runner) j["ports"].back()["drops"]["sim_pace"] = final ? totals_[i].rx_pace : pace_delta_[i];
+    if (ports_.simulated()) j["ports"].back()["drops"]["sim_pace"] = final ? totals_[i].rx_pace : pace_delta_[i];
   }
   std::fprintf(json_, "%s\n", j.dump().c_str());
   std::fflush(json_);
 }
 
 uint64_t StatsPrinter::pace_drops(size_t i) const {
-  auto* nic = dynamic_cast<sim::SimNic*>(ports_.backends[i].get());
-  if (nic == nullptr) return 0;
-  std::lock_guard lock(nic->world().mutex());
-  return nic->device().counters().rx_pace_drops;
+  return ports_.group ? ports_.group->pace_drops(*ports_.backends[i]) : 0;
 }
 
 nic::DeviceStats StatsPrinter::sample(size_t i) {
@@ -337,10 +264,10 @@ bool StatsPrinter::maybe_print() {
   const double wall_secs = static_cast<double>(wall - last_wall_ns_) / 1e9;
   last_wall_ns_ = wall;
   ++seconds_;
-  if (ports_.runner == nullptr) {
+  if (!ports_.simulated()) {
     std::printf("[clock] wall second %llu\n", static_cast<unsigned long long>(seconds_));
   } else {
-    const bool paced = ports_.runner->mode() != sim::Runner::Mode::kQuantum;
+    const bool paced = ports_.group->paced();
     std::printf("[clock] virtual second %llu (%s): simulated at %.2fx real time (%.2f wall s)%s\n",
                 static_cast<unsigned long long>(seconds_), paced ? "paced to the wall clock" : "as fast as the host runs",
                 wall_secs > 0 ? secs / wall_secs : 0.0, wall_secs,
@@ -356,7 +283,7 @@ bool StatsPrinter::maybe_print() {
     auto mbit = [&](uint64_t bytes, uint64_t pkts) { return (static_cast<double>(bytes) + pkts * 20.0) * 8 / 1e6 / secs; };
     const uint64_t dropped = s.rx_missed + s.rx_no_desc;
     char split[160] = "";
-    if (ports_.runner && ports_.runner->mode() != sim::Runner::Mode::kQuantum) {
+    if (ports_.simulated() && ports_.group->paced()) {
       const uint64_t pace = std::min(pace_delta_[i], dropped);
       std::snprintf(split, sizeof split, " (%.2f by the simulation's pace, %.2f by the driver: rx ring empty)",
                     static_cast<double>(pace) / 1e6 / secs, static_cast<double>(dropped - pace) / 1e6 / secs);
@@ -381,7 +308,7 @@ void StatsPrinter::print_totals() {
                    .tx_bytes = t.tx_bytes, .rx_missed = t.rx_missed - t.rx_no_desc, .rx_no_desc = t.rx_no_desc,
                    .rx_crc_errors = t.rx_crc_errors});
     char split[128] = "";
-    if (ports_.runner && ports_.runner->mode() != sim::Runner::Mode::kQuantum)
+    if (ports_.simulated() && ports_.group->paced())
       std::snprintf(split, sizeof split, ": %llu by the simulation's pace, %llu by the driver",
                     static_cast<unsigned long long>(std::min(t.rx_pace, t.rx_missed)),
                     static_cast<unsigned long long>(t.rx_missed - std::min(t.rx_pace, t.rx_missed)));

@@ -1,8 +1,5 @@
-// Shared plumbing for the apps: command-line flags, opening ports on any backend, pumping the simulator,
-// and ixy-style per-second statistics.
-//
-// A port is named on the command line: a PCI address (0000:03:00.0) means real hardware through VFIO;
-// `sim` means a simulated 82599 in this process. Simulated ports are wired by the app (`SimWiring`).
+// Shared plumbing for the apps: command-line flags, the port flags, ixy-style per-second statistics. Ports
+// themselves (VFIO, or a kind some linked library provides, such as `sim`) are tools/ports.h.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +11,7 @@
 #include <vector>
 
 #include "driver/device/device.h"
-#include "sim/pcap_tap.h"
-#include "sim/runner.h"
-#include "sim/sim_backend.h"
-#include "sim/traffic.h"
-#include "sim/world.h"
+#include "tools/ports.h"
 
 namespace app {
 
@@ -51,65 +44,6 @@ class Flags {
   std::vector<std::string> order_;
   int exit_code_ = 0;
 };
-
-// How simulated ports are connected, per app.
-enum class SimWiring {
-  kPairCabled,    // sim ports 0 and 1 cabled to each other
-  kTrafficIn,     // each sim port: a line-rate traffic generator in, a sink on its tx
-  kSinkOnly,      // each sim port: tx into a sink, nothing in
-};
-
-struct PortSet {
-  explicit PortSet(sim::Fidelity fidelity = sim::Fidelity::kTimed) : world({}, fidelity) {}
-  sim::World world;
-  std::vector<std::unique_ptr<nic::Backend>> backends;
-  std::vector<std::string> names;
-  std::vector<std::unique_ptr<nic::Device>> devices;
-  std::vector<std::unique_ptr<sim::Sink>> sinks;
-  std::vector<std::unique_ptr<sim::TrafficGen>> generators;
-  std::unique_ptr<sim::PcapWriter> pcap;              // --pcap: every frame on the simulated wires
-  std::vector<std::unique_ptr<sim::PcapTap>> taps;    // its capture points, one per wire direction
-  std::unique_ptr<sim::Runner> runner;  // set when any port is simulated
-  std::string drop_to;                  // --user: applied by finish_setup()
-
-  // Drops root privileges if --user asked for it. Apps call it once every device is open and every
-  // mempool they need is allocated (DMA mappings made later would count against the new user's limits).
-  void finish_setup();
-
-  // Devices may hold each other's buffers (forwarding): stop them all before destroying any. A device
-  // thread stops first, so teardown is deterministic.
-  ~PortSet() {
-    stop_sim();
-    for (auto& d : devices) d->shutdown();
-  }
-  // Stops the simulator's device thread (threaded mode); the world is then only touched by this thread.
-  void stop_sim() {
-    if (runner) runner->stop();
-  }
-
-  void pump() {
-    if (runner) runner->pump();
-  }
-  uint64_t now_ns() { return backends.at(0)->now_ns(); }
-  // Simulated ports: let frames already on the wire arrive (at most `limit_ns` of virtual time).
-  void settle(uint64_t limit_ns = 10'000'000) {
-    if (runner) runner->settle(limit_ns);
-  }
-};
-
-struct PortOptions {
-  nic::DeviceConfig device;
-  SimWiring wiring = SimWiring::kPairCabled;
-  sim::TrafficSpec traffic;
-  sim::Runner::Mode sim_mode = sim::Runner::Mode::kQuantum;
-  sim::Fidelity sim_model = sim::Fidelity::kFunctional;
-  double sim_scale = 1.0;
-  std::string drop_to;  // user[:group] or uid:gid to switch to after init (VFIO ports); empty = stay
-  std::string pcap_path;  // simulated ports: capture both directions of every wire here; empty = none
-};
-
-// Opens every named port. Throws nic::Error with a one-line message on any failure.
-std::unique_ptr<PortSet> open_ports(const std::vector<std::string>& specs, const PortOptions& opt);
 
 // Per-port counters as ixy prints them.
 struct PortCounters {
@@ -168,8 +102,6 @@ void add_port_flags(Flags& f, const std::string& default_ports);
 // --stats-json FILE for the apps that print per-second stats (StatsPrinter's json_path).
 void add_stats_flags(Flags& f);
 PortOptions port_options_from(const Flags& f);
-// --sim-model's value: "timed" or "functional"; throws nic::Error naming the choices otherwise.
-sim::Fidelity sim_model_from(const std::string& name);
 std::vector<std::string> split(const std::string& s, char sep);
 
 // Stop flag set by SIGINT/SIGTERM.

@@ -42,9 +42,9 @@ int main(int argc, char** argv) {
     opt.device.rx_queues = opt.device.tx_queues = static_cast<uint16_t>(queues);
     if (queues > 1) {
       opt.traffic.flows = 256;  // IPv4/UDP flows for RSS to spread
-      if (opt.sim_mode != sim::Runner::Mode::kThreaded) {
+      if (opt.sim_mode != app::SimMode::kThreaded) {
         // Worker threads cannot pump a simulator that lives on the main thread: the device gets its own.
-        opt.sim_mode = sim::Runner::Mode::kThreaded;
+        opt.sim_mode = app::SimMode::kThreaded;
         std::fprintf(stderr, "fwd: --queues > 1 runs simulated ports in threaded mode\n");
       }
     }

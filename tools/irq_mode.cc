@@ -48,7 +48,7 @@ void AdaptiveRx::sleep() {
     ++sleeps_;
     std::vector<pollfd> fds;
     for (auto& [dev, q] : queues_) fds.push_back(pollfd{dev->rx_interrupt_fd(q), POLLIN, 0});
-    const bool app_runs_sim = ports_.runner && ports_.runner->mode() != sim::Runner::Mode::kThreaded;
+    const bool app_runs_sim = ports_.simulated() && !ports_.group->runs_itself();
     if (!app_runs_sim) {
       ::poll(fds.data(), fds.size(), static_cast<int>(opt_.wait_timeout_ms));  // EINTR: the loop checks stop
     } else {

@@ -36,6 +36,7 @@
 #include "sim/vfio_user/transport.h"
 #include "sim/world.h"
 #include "tools/app.h"
+#include "tools/sim_ports.h"
 #include "tools/packet_template.h"
 
 namespace {

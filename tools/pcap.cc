@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     ps->finish_setup();
     app::install_signal_handlers();
     nic::Device& dev = *ps->devices[0];
-    const bool simulated = ps->runner != nullptr;
+    const bool simulated = ps->simulated();
     auto stamp = [&]() -> uint64_t {
       if (simulated) return ps->now_ns();
       timespec ts{};

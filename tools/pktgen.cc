@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     // Let the last frames leave and reclaim their buffers (bounded: 100 ms of device time).
     const uint64_t deadline = ps->now_ns() + 100'000'000;
     while (pool.in_use() != 0 && ps->now_ns() < deadline) {
-      if (ps->runner) ps->pump();
+      if (ps->simulated()) ps->pump();
       else ps->backends[0]->delay_us(10);
       dev.tx_batch(0, {});
     }
@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
     ps->stop_sim();  // the sink below is read without the device thread running
     stats.print_totals();
     std::printf("sent %llu packets\n", static_cast<unsigned long long>(seq));
-    if (!ps->sinks.empty())
-      std::printf("simulated wire: %llu frames arrived at the sink\n", static_cast<unsigned long long>(ps->sinks[0]->frames));
+    if (const auto frames = ps->group ? ps->group->sink_frames() : std::nullopt)
+      std::printf("simulated wire: %llu frames arrived at the sink\n", static_cast<unsigned long long>(*frames));
     // Descriptors the device never completed (link down?) still hold buffers of `pool`: stop the device,
     // which returns them, before the pool goes out of scope.
     dev.shutdown();

@@ -56,7 +56,7 @@ bool test_port(app::PortSet& ps, size_t i, nic::Mempool& pool, uint64_t count, u
     for (size_t j = 0; j < took; ++j) expected_bytes += kSizes[(sent + j) % std::size(kSizes)] + 4;
     sent += took;
     for (size_t j = took; j < k; ++j) tx[j].reset();
-    if (ps.runner) ps.pump();
+    if (ps.simulated()) ps.pump();
     else ps.backends[i]->delay_us(10);
     const size_t n = dev.rx_batch(0, rx);
     for (size_t j = 0; j < n; ++j) {
@@ -84,7 +84,7 @@ bool test_port(app::PortSet& ps, size_t i, nic::Mempool& pool, uint64_t count, u
 
   // Let the last descriptors complete, then every tx buffer must be home.
   for (int spin = 0; spin < 1000 && pool.in_use() != 0; ++spin) {
-    if (ps.runner) ps.pump();
+    if (ps.simulated()) ps.pump();
     else ps.backends[i]->delay_us(10);
     dev.tx_batch(0, {});
   }
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
     app::PortOptions opt = app::port_options_from(f);
     opt.device.loopback = true;
     opt.wiring = app::SimWiring::kSinkOnly;
-    opt.sim_mode = sim::Runner::Mode::kQuantum;  // deterministic on the simulator
+    opt.sim_mode = app::SimMode::kVirtual;  // deterministic on the simulator
     auto ps = app::open_ports(app::split(f.str("ports"), ','), opt);
     app::install_signal_handlers();
     std::vector<std::unique_ptr<nic::Mempool>> pools;  // allocated before privileges are dropped

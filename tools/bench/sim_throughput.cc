@@ -14,6 +14,7 @@
 #include "driver/seam/log.h"
 #include "tools/app.h"
 #include "tools/forward.h"
+#include "tools/sim_ports.h"
 
 namespace {
 
@@ -24,8 +25,8 @@ struct Row {
 Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
   app::PortOptions opt;
   opt.wiring = app::SimWiring::kTrafficIn;
-  opt.sim_mode = sim::Runner::Mode::kQuantum;
-  opt.sim_model = model;
+  opt.sim_mode = app::SimMode::kVirtual;
+  opt.sim_model = model == sim::Fidelity::kTimed ? app::SimModel::kTimed : app::SimModel::kFunctional;
   opt.traffic.frame_size = frame;
   opt.device.link_timeout_ms = 1000;
   auto ps = app::open_ports({"sim", "sim"}, opt);
@@ -41,7 +42,7 @@ Row run(sim::Fidelity model, uint32_t frame, uint64_t virtual_ns) {
     ps->pump();
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
-  const double line = 2e12 / static_cast<double>(sim::wire_time_ps(ps->world.params(), frame));
+  const double line = 2e12 / static_cast<double>(sim::wire_time_ps(static_cast<app::SimPorts&>(*ps->group).world().params(), frame));
   return {wall, static_cast<double>(forwarded), line};
 }
 

@@ -33,6 +33,7 @@
 #include "sim/sim_backend.h"
 #include "sim/world.h"
 #include "tools/app.h"
+#include "tools/sim_ports.h"
 #include "tools/soak/ledger.h"
 
 namespace {
