@@ -11,6 +11,7 @@
 
 #include "driver/seam/error.h"
 #include "driver/seam/log.h"
+#include "driver/ixgbe/regs.h"
 #include "sim/fakes/null_nic.h"
 
 namespace {
@@ -23,10 +24,13 @@ class NullPorts final : public app::PortGroup {
   ~NullPorts() override { g_calls.push_back("destroyed"); }
   std::unique_ptr<nic::Backend> add_port() override {
     g_calls.push_back("add_port");
-    return std::make_unique<sim::NullNic>("null:" + std::to_string(ports_++));
+    auto nic = std::make_unique<sim::NullNic>("null:" + std::to_string(nics_.size()));
+    nics_.push_back(nic.get());
+    return nic;
   }
-  void connect() override { g_calls.push_back("connect"); }
-  void start() override { g_calls.push_back("start"); }
+  // Records whether the driver has programmed port 0's rx ring yet (RDBAL(0) is 0 until init does).
+  void connect() override { g_calls.push_back(std::string("connect:") + (initialized() ? "after init" : "before init")); }
+  void start() override { g_calls.push_back(std::string("start:") + (initialized() ? "after init" : "before init")); }
   void pump() override { g_calls.push_back("pump"); }
   void settle(uint64_t) override { g_calls.push_back("settle"); }
   void stop() override { g_calls.push_back("stop"); }
@@ -36,7 +40,8 @@ class NullPorts final : public app::PortGroup {
   std::optional<uint64_t> sink_frames() const override { return std::nullopt; }
 
  private:
-  int ports_ = 0;
+  bool initialized() const { return nics_.at(0)->read32(nic::ixgbe::RDBAL.at(0)) != 0; }
+  std::vector<sim::NullNic*> nics_;
 };
 
 const bool kRegistered = [] {
@@ -63,7 +68,8 @@ TEST_F(Ports, ARegisteredKindIsOpenedThroughItsGroupInOrder) {
     EXPECT_EQ(ps->devices[0]->driver_name(), "ixgbe");
     EXPECT_EQ(ps->names, (std::vector<std::string>{"null:0", "null:1"}));
     EXPECT_TRUE(ps->simulated());
-    EXPECT_EQ(g_calls, (std::vector<std::string>{"open:512", "add_port", "add_port", "connect", "start"}))
+    EXPECT_EQ(g_calls, (std::vector<std::string>{"open:512", "add_port", "add_port", "connect:before init",
+                                                 "start:after init"}))
         << "one group for both ports; wired before the devices open, started after";
     ps->pump();
     ps->settle();
