@@ -147,8 +147,9 @@ class DmaScribble : public MempoolDeath {
     const nic::DmaRegion& r = pool.dma_region();
     for (uint32_t i = 0; i < pool.capacity(); ++i) {
       const nic::PktBuf& b = pool.metadata()[i];
-      ASSERT_EQ(b.data_va, static_cast<uint8_t*>(r.virt) + size_t{i} * pool.buf_size()) << "buffer " << i;
-      ASSERT_EQ(b.data_iova, r.iova + uint64_t{i} * pool.buf_size()) << "buffer " << i;
+      const size_t offset = size_t{i} * pool.buf_size() + (i % nic::Mempool::kColours) * nic::Mempool::kColourStep;
+      ASSERT_EQ(b.data_va, static_cast<uint8_t*>(r.virt) + offset) << "buffer " << i;
+      ASSERT_EQ(b.data_iova, r.iova + offset) << "buffer " << i;
       ASSERT_EQ(b.pool, &pool) << "buffer " << i;
       ASSERT_EQ(b.capacity, pool.data_capacity()) << "buffer " << i;
     }
@@ -159,7 +160,7 @@ class DmaScribble : public MempoolDeath {
 TEST_F(DmaScribble, PoolRegionHoldsOnlyPacketBytes) {
   nic::Mempool pool(backend, 64);
   ASSERT_EQ(backend.regions.size(), 1u);
-  EXPECT_EQ(pool.data_capacity(), pool.buf_size()) << "no header: the whole buffer is data";
+  EXPECT_EQ(pool.data_capacity(), pool.buf_size() - 31 * 64) << "no header: the buffer is data, less its colour";
   const nic::DmaRegion& r = pool.dma_region();
   const auto* lo = reinterpret_cast<const uint8_t*>(pool.metadata().data());
   const auto* hi = lo + pool.metadata().size_bytes();
@@ -217,6 +218,38 @@ TEST_F(DmaScribble, TransmitAndReceiveThroughScribbledMemoryKeepThePoolExact) {
     EXPECT_EQ(pool.in_use(), 0u) << "fill " << fill;
     expect_metadata_intact(pool);
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Cache colouring (driver/mem/mempool.h): the first lines of consecutive 4 KB buffers fall in 32 different
+// sets of a 32 KB 8-way L1 (set = address bits 11:6), each data area holds a whole 2 KB receive buffer within
+// its own 4 KB buffer, and every descriptor address the rings post is the buffer's data address.
+TEST_F(DmaScribble, BuffersAreColouredAcrossCacheSetsAndHoldTheReceiveArea) {
+  nic::Mempool pool(backend, 96);
+  ASSERT_EQ(pool.buf_size(), 4096u);
+  const nic::DmaRegion& r = pool.dma_region();
+  std::vector<bool> set_used(64);
+  uint32_t distinct = 0;
+  for (uint32_t i = 0; i < pool.capacity(); ++i) {
+    const nic::PktBuf& b = pool.metadata()[i];
+    const uint64_t off = b.data_iova - r.iova;
+    EXPECT_EQ(off % 64, 0u) << "cache-line aligned data, buffer " << i;
+    EXPECT_GE(off, uint64_t{i} * 4096) << "buffer " << i;
+    EXPECT_LE(off + pool.data_capacity(), uint64_t{i + 1} * 4096) << "the data area stays inside buffer " << i;
+    EXPECT_EQ(pool.data_iova(&b), b.data_iova) << "the rings' position arithmetic, buffer " << i;
+    EXPECT_EQ(pool.layout().data_iova(&b), b.data_iova);
+    const uint32_t set = static_cast<uint32_t>((reinterpret_cast<uintptr_t>(b.data_va) >> 6) & 63);
+    if (i < 32 && !set_used[set]) set_used[set] = true, ++distinct;
+  }
+  EXPECT_EQ(distinct, 32u) << "32 consecutive buffers start in 32 different L1 sets";
+  EXPECT_GE(pool.data_capacity(), nic::Mempool::kRxBufBytes);
+  // A pool of smaller buffers is not coloured: the whole buffer is data.
+  nic::Mempool small(backend, 8, 2048);
+  EXPECT_EQ(small.data_capacity(), 2048u);
+  EXPECT_EQ(small.metadata()[3].data_iova - small.dma_region().iova, 3u * 2048);
 }
 
 }  // namespace

@@ -11,7 +11,12 @@
 namespace nic {
 
 Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
-    : backend_(backend), capacity_(num_bufs), buf_size_(buf_size), top_(0), buf_shift_(0) {
+    : backend_(backend),
+      capacity_(num_bufs),
+      buf_size_(buf_size),
+      top_(0),
+      buf_shift_(0),
+      colour_mask_(buf_size >= kColouredBufSize ? kColours - 1 : 0) {
   // Buffers must be 64-byte multiples and divide a 2 MiB hugepage evenly, so none straddles a page and
   // every one is contiguous for the device even without an IOMMU.
   if (num_bufs == 0 || num_bufs > (1u << 24))
@@ -25,10 +30,11 @@ Mempool::Mempool(Backend& backend, uint32_t num_bufs, uint32_t buf_size)
   region_ = backend_.dma_alloc(static_cast<size_t>(num_bufs) * buf_size, 4096);
   buf_shift_ = static_cast<uint32_t>(std::countr_zero(buf_size));
   uint8_t* const data = static_cast<uint8_t*>(region_.virt);
+  const Layout at = layout();
   for (uint32_t i = 0; i < num_bufs; ++i) {
     PktBuf* b = &meta_[i];
-    b->data_va = data + static_cast<size_t>(i) * buf_size;
-    b->data_iova = region_.iova + static_cast<uint64_t>(i) * buf_size;
+    b->data_iova = at.data_iova(b);
+    b->data_va = data + (b->data_iova - region_.iova);
     b->pool = this;
     b->size = 0;
     b->capacity = data_capacity();

@@ -117,10 +117,24 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
     top_ += k;
     return k;
   }
-  // IOVA of b's data, from its position (b must be this pool's): no load of b's metadata needed.
+  // Where buffer data lies, from a buffer's position alone (no load of its metadata): buffer i's data starts
+  // at i * buf_size + (i % kColours) * kColourStep of the region (cache colouring, below). The rings' bulk
+  // paths keep one of these in locals.
+  struct Layout {
+    uint64_t iova0;
+    const PktBuf* meta0;
+    uint32_t shift;        // log2(buf_size)
+    uint32_t colour_mask;  // kColours - 1, or 0 for an uncoloured pool
+    uint64_t data_iova(const PktBuf* b) const {
+      const uint64_t i = static_cast<uint64_t>(b - meta0);
+      return iova0 + (i << shift) + ((i & colour_mask) * kColourStep);
+    }
+  };
+  Layout layout() const { return {region_.iova, meta_.get(), buf_shift_, colour_mask_}; }
+  // IOVA of b's data (b must be this pool's).
   uint64_t data_iova(const PktBuf* b) const {
     assert(b->pool == this);
-    return region_.iova + (static_cast<uint64_t>(b - meta_.get()) << buf_shift_);
+    return layout().data_iova(b);
   }
 
   uint32_t capacity() const { return capacity_; }
@@ -128,7 +142,15 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   uint32_t in_use() const { return capacity_ - top_; }
   uint32_t buf_size() const { return buf_size_; }
   uint32_t buf_shift() const { return buf_shift_; }  // log2(buf_size())
-  uint32_t data_capacity() const { return buf_size_; }  // the whole buffer: no header in DMA memory
+  // Bytes every buffer's data area holds: the buffer less its colour offset at most (no header in DMA memory).
+  uint32_t data_capacity() const { return buf_size_ - colour_mask_ * kColourStep; }
+  // Cache colouring: in pools of 4 KB buffers, buffer i's data starts (i % kColours) * 64 bytes into its
+  // buffer. 4 KB-aligned starts would all fall in one set of a 32 KB 8-way L1 (64 sets of 64 bytes: the set is
+  // address bits 11:6), so the first line of only 8 buffers could be cached at once; spread over 32 colours,
+  // 256 can. The 2 KB receive area (kRxBufBytes) still fits: 4096 - 31 * 64 = 2112 bytes.
+  static constexpr uint32_t kColourStep = 64;
+  static constexpr uint32_t kColours = 32;
+  static constexpr uint32_t kColouredBufSize = 4096;  // pools of at least this buffer size are coloured
 
   // The pool's DMA region (packet bytes only) and its buffers' host-side metadata, for tests and diagnostics.
   const DmaRegion& dma_region() const { return region_; }
@@ -158,6 +180,7 @@ class alignas(64) Mempool {  // own cache lines: one pool per queue, queues on d
   uint32_t buf_size_;
   uint32_t top_;
   uint32_t buf_shift_;               // log2(buf_size_)
+  uint32_t colour_mask_;             // kColours - 1 when coloured, else 0
   std::unique_ptr<PktBuf[]> meta_;   // per buffer (by position): its metadata; heap memory, no device access
   std::vector<PktBuf*> free_;        // stack of free buffers
   std::vector<uint8_t> is_free_;     // per buffer (by position): 1 while on the free stack; host memory only

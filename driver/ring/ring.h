@@ -262,9 +262,7 @@ inline size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
     Packet* const dst = out.data() + n;
     PktBuf** const slot = bufs + idx;
     volatile Desc* const d = ring + idx;
-    const uint64_t iova0 = pool.dma_region().iova;
-    const PktBuf* const meta0 = pool.metadata().data();
-    const uint32_t shift = pool.buf_shift();
+    const Mempool::Layout at = pool.layout();
     for (uint32_t i = 0; i < k; ++i) {
       PktBuf* const got = slot[i];
       const uint32_t len = lens[i];
@@ -274,8 +272,7 @@ inline size_t BasicRxRing<F>::rx_batch(std::span<Packet> out) {
       dst[i].buf_ = got;
       PktBuf* const f = fresh[i];
       slot[i] = f;
-      assert(pool.data_iova(f) == iova0 + (static_cast<uint64_t>(f - meta0) << shift));
-      F::post(d[i], iova0 + (static_cast<uint64_t>(f - meta0) << shift));  // Mempool::data_iova(f); clears DD
+      F::post(d[i], at.data_iova(f));  // clears DD
     }
     n += k;
     idx = (idx + k) & mask_;
