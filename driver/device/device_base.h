@@ -104,9 +104,8 @@ class DeviceBase : public Device {
   // buffers back (shutdown, recovery).
   virtual void stop_dma() = 0;
   // The whole datasheet init (global reset included) on the allocated queues, without the link wait. Run by
-  // start() and again by recovery. Throws like the constructor does. A family without one cannot recover:
-  // the watchdog then reports the device dead (kDead) instead of resetting it.
-  virtual void reinit() { throw Error(std::string(driver_name()) + ": initialization not implemented"); }
+  // start() and again by recovery. Throws like the constructor does (recovery then reports the device dead).
+  virtual void reinit() = 0;
   // MSI-X mode, rx queue q -> vector q for every rx queue, moderation, auto-clear; vectors left masked
   // (enable_interrupts(), and again after a recovery's reset). Returns the cause/mask registers. The default
   // throws (a family without interrupts).
