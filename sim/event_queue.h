@@ -54,6 +54,33 @@ class EventQueue {
       slide(far_.top().t);
       i = find();
     }
+    remove(i);
+  }
+  // Moves the earliest event into `out` and pops it if it is due by t; false (nothing changed) otherwise.
+  // One bitmap scan where top() + pop() take two.
+  bool pop_due(uint64_t t, Event& out) {
+    if (size_ == 0) return false;
+    int64_t i = find();
+    if (i < 0) {
+      if (far_.top().t > t) return false;
+      slide(far_.top().t);
+      i = find();
+    }
+    const Bucket& b = bucket_[static_cast<size_t>(i)];
+    if (b.events[b.head].t > t) return false;
+    out = b.events[b.head];
+    remove(i);
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    std::vector<Event> events;  // one time, in scheduling order
+    size_t head = 0;
+  };
+
+  // Pops the front event of bucket i, the earliest of all.
+  void remove(int64_t i) {
     Bucket& b = bucket_[static_cast<size_t>(i)];
     const uint64_t t = b.events[b.head].t;
     if (++b.head == b.events.size()) {
@@ -64,12 +91,6 @@ class EventQueue {
     --size_;
     if (t != base_) slide(t);  // the popped event's time is now: nothing earlier can be scheduled any more
   }
-
- private:
-  struct Bucket {
-    std::vector<Event> events;  // one time, in scheduling order
-    size_t head = 0;
-  };
 
   void put(const Event& e) {
     const uint64_t i = e.t % kSpan;

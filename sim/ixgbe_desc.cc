@@ -39,17 +39,21 @@ bool Ixgbe82599::fetch(Ring ring, uint32_t q) {
   DescEngine& g = engine(ring, q);
   const RingRegs& regs = regs_of(ring);
   const bool rx = ring == Ring::kRx;
-  const uint32_t len = r(regs.len.at(q)), n = len / 16;
-  const uint32_t tail = r(regs.tail.at(q));
-  if (n == 0 || len % 128 != 0 || tail >= n || g.fetch_next >= n || world_.now() < g.enable_at) return false;
-  const uint32_t avail = (tail + n - g.fetch_next) % n;
+  // The cache's fill first (the usual answer under load, "no fetch", costs no register reads): a fetch is
+  // on demand (nothing on chip) or a prefetch (fewer than PTHRESH on chip, at least HTHRESH in host memory).
   const uint32_t cap = rx ? world_.params().rx_desc_cache : world_.params().tx_desc_cache;
   const uint32_t on_chip = static_cast<uint32_t>(g.cache.size()) + g.inflight;
-  if (avail == 0 || on_chip >= cap) return false;
+  if (on_chip >= cap) return false;
   // RXDCTL is modelled with TXDCTL's threshold fields (PTHRESH 6:0, HTHRESH 14:8, WTHRESH 22:16).
   const uint32_t ctl = r(regs.ctl.at(q));
   const uint32_t pthresh = txdctl::kPrefetchThresh.get(ctl), hthresh = txdctl::kHostThresh.get(ctl);
   const bool on_demand = on_chip == 0;
+  if (!on_demand && on_chip >= pthresh) return false;
+  const uint32_t len = r(regs.len.at(q)), n = len / 16;
+  const uint32_t tail = r(regs.tail.at(q));
+  if (n == 0 || len % 128 != 0 || tail >= n || g.fetch_next >= n || world_.now() < g.enable_at) return false;
+  const uint32_t avail = (tail + n - g.fetch_next) % n;
+  if (avail == 0) return false;
   const bool prefetch = on_chip < pthresh && avail >= std::max<uint32_t>(hthresh, 1);
   if (!on_demand && !prefetch) return false;
   const uint32_t k = std::min({avail, cap - on_chip, n - g.fetch_next});  // one read never wraps the ring

@@ -45,7 +45,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -227,8 +226,8 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
     uint32_t gen = 0;                 // bumped when the ring is reset: stale fetches/writes are ignored
     uint32_t fetch_next = 0;          // next ring index to fetch
     uint32_t inflight = 0;            // descriptors being fetched
-    std::deque<Fetch> fetches;
-    std::deque<RawDesc> cache;        // fetched, not yet used; front is ring index `head`
+    Fifo<Fetch> fetches;
+    Fifo<RawDesc> cache;        // fetched, not yet used; front is ring index `head`
     uint32_t head = 0;
     uint32_t wb_pending = 0;          // descriptors done, not yet written back
     bool flush_armed = false;
@@ -250,7 +249,7 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   };
   struct TxQueue : DescEngine, FunctionalView {
     std::vector<uint32_t> rs_pending; // timed: RS slots done, not yet written back
-    std::deque<TxDone> tx_done;       // timed: frames whose data read is in flight
+    Fifo<TxDone> tx_done;       // timed: frames whose data read is in flight
     uint64_t kick_at = UINT64_MAX;    // timed: earliest scheduled kick
     std::array<dp::TxContext, nic::txctx::kSlots> contexts{};  // the last context descriptor per IDX
   };
@@ -488,14 +487,15 @@ class Ixgbe82599 final : public Endpoint, public EventTarget {
   std::unique_ptr<Endpoint> loop_port_;  // MAC loopback (HLREG0.LPBK) delivers here
   Link* loop_link_ = nullptr;
   uint64_t wire_free_ps_ = 0;  // when the wire is idle again, in picoseconds
-  std::deque<Bytes> rx_fifo_;
-  // Functional mode: a received frame with its FCS appended; a transmitted frame assembled or padded.
+  Fifo<Bytes> rx_fifo_;
+  // Functional mode: a received frame with its FCS appended; a transmitted frame assembled or padded (timed
+  // mode assembles its frames in tx_scratch_ too).
   Bytes rx_scratch_, tx_scratch_;
   uint64_t rx_fifo_bytes_ = 0;
   bool rx_drain_scheduled_ = false;
   Pcie pcie_;
-  std::deque<HostWrite> host_writes_;        // in visibility order (one upstream pipe)
-  std::deque<std::pair<uint64_t, uint32_t>> tx_pb_;  // frames in the tx packet buffer: (leaves at ps, bytes)
+  Fifo<HostWrite> host_writes_;        // in visibility order (one upstream pipe)
+  Fifo<std::pair<uint64_t, uint32_t>> tx_pb_;  // frames in the tx packet buffer: (leaves at ps, bytes)
   uint64_t tx_pb_bytes_ = 0;
   std::array<Vector, kVectors> vec_{};
   StrictChecker strict_;

@@ -56,7 +56,7 @@ void Ixgbe82599::tx_process(uint32_t q) {
     tx_pb_.pop_front();
   }
   const uint64_t pb_bytes = static_cast<uint64_t>(pbsize::kSizeKb.get(r(TXPBSIZE.at(0)))) * 1024;
-  Bytes frame;
+  Bytes& frame = tx_scratch_;  // (reused: no allocation per call)
   while (!g.cache.empty()) {
     // The frame's descriptors, up to EOP, must all be on chip.
     size_t k = 0;

@@ -19,9 +19,8 @@ void World::schedule(uint64_t t, EventTarget* target, uint32_t kind, uint64_t ar
 }
 
 void World::run_until(uint64_t t) {
-  while (!events_.empty() && events_.top().t <= t) {
-    Event e = events_.top();
-    events_.pop();
+  Event e;
+  while (events_.pop_due(t, e)) {
     now_.store(e.t, std::memory_order_relaxed);
     e.target->on_event(e.kind, e.arg);
   }

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "sim/event_queue.h"
+#include "sim/fifo.h"
 #include "sim/iommu.h"
 #include "sim/params.h"
 
@@ -97,7 +97,7 @@ class Link final : public EventTarget {
  private:
   World& world_;
   Endpoint* dst_;
-  std::deque<std::pair<uint64_t, Bytes>> fifo_;
+  Fifo<std::pair<uint64_t, Bytes>> fifo_;
 };
 
 // Collects frames (a sink on the wire); optionally forwards each to a callback.
