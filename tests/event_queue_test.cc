@@ -80,4 +80,35 @@ TEST(EventQueue, AFarEventScheduledFirstRunsBeforeANearOneAtTheSameTimeScheduled
   EXPECT_EQ(q.top().seq, 3u);
 }
 
+// pop_due(t), as World::run_until(t) drives it: exactly the events due by t, in heap order, and nothing
+// popped (or moved) when the earliest one is later, including when it is far beyond the window.
+TEST(EventQueue, PopDueTakesExactlyTheDueEventsInHeapOrder) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    std::mt19937_64 rng(seed);
+    sim::EventQueue q;
+    Ref ref;
+    uint64_t now = 0, seq = 0;
+    for (int round = 0; round < 20'000; ++round) {
+      for (int i = static_cast<int>(rng() % 4); i > 0; --i) {
+        const uint64_t t = now + (rng() % 3 == 0 ? rng() % (10 * sim::EventQueue::kSpan) : rng() % 200);
+        const sim::Event e{t, seq, nullptr, 0, seq};
+        ++seq;
+        q.push(e);
+        ref.push(e);
+      }
+      const uint64_t horizon = now + (rng() % 8 == 0 ? rng() % (20 * sim::EventQueue::kSpan) : rng() % 300);
+      sim::Event e;
+      while (q.pop_due(horizon, e)) {
+        ASSERT_FALSE(ref.empty()) << "seed " << seed << " round " << round;
+        ASSERT_LE(e.t, horizon);
+        ASSERT_EQ(e.seq, ref.top().seq) << "seed " << seed << " round " << round;
+        ref.pop();
+      }
+      ASSERT_TRUE(ref.empty() || ref.top().t > horizon) << "a due event was left, round " << round;
+      ASSERT_EQ(q.size(), ref.size());
+      now = horizon;  // run_until sets now to its horizon
+    }
+  }
+}
+
 }  // namespace
